@@ -1,0 +1,1 @@
+"""Benchmark harness and scripts for surveyapp; never part of the test suite."""

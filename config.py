@@ -1,0 +1,212 @@
+"""Configuration: typed settings read from ``SURVEYAPP_*`` environment variables."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+PREFIX = "SURVEYAPP_"
+SUPPORTED_LOCALES = ("en", "de")
+SCHEDULER_MODES = ("inprocess", "off")
+ENVIRONMENTS = ("development", "production", "testing")
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = "secret_key"
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+def _int(name: str, raw: str, *, minimum: int, maximum: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}.") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{PREFIX}{name} must be between {minimum} and {maximum}, not {value}.")
+    return value
+
+
+def _choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return value
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise ConfigError(
+            f"{PREFIX}{name} must be a URL starting with {' or '.join(schemes)}, not {raw!r}."
+        )
+    return raw.strip().rstrip("/") if name == "BASE_URL" else raw.strip()
+
+
+def _ratelimit_storage_url(name: str, raw: str) -> str:
+    if raw.strip() == "memory://":
+        return "memory://"
+    return _url(name, raw, ("redis", "rediss"))
+
+
+def _timezone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}{name} must be an IANA time zone, not {raw!r}.") from None
+    return raw.strip()
+
+
+def _database_url(name: str, raw: str) -> str:
+    scheme = urlsplit(raw.strip()).scheme
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise ConfigError(f"{PREFIX}{name} must be a sqlite:/// or postgresql:// URL.")
+    if scheme in {"postgresql", "postgres"}:
+        # Plain postgresql:// would pick psycopg2, which we do not ship; psycopg 3 it is.
+        return "postgresql+psycopg" + raw.strip()[len(scheme) :]
+    return raw.strip()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of one surveyapp installation; ``from_env`` is the only reader."""
+
+    env: str = "development"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str | None = None
+    secret_key: str | None = None
+    base_url: str | None = None
+    smtp_url: str | None = None
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+    scheduler: str = "inprocess"
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    ratelimit_storage_url: str = "memory://"
+    login_rate_limit: str = "5 per minute"
+    max_content_length: int = 2 * 1024 * 1024
+    testing: bool = False
+    unknown_keys: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Read the ``SURVEYAPP_*`` variables of ``environ`` (default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        readers = _readers()
+        for key, raw in env.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :]
+            reader = readers.get(name)
+            if reader is None:
+                values.setdefault("unknown_keys", ())
+                values["unknown_keys"] = (*values["unknown_keys"], key)  # type: ignore[misc]
+                continue
+            attribute, parse = reader
+            values[attribute] = parse(name, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def resolved(self) -> Config:
+        """Fill the embedded-mode defaults that depend on the instance folder.
+
+        Creates the instance folder and, outside production, a generated secret key kept in it.
+        """
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        updates: dict[str, object] = {}
+        if self.database_url is None:
+            updates["database_url"] = f"sqlite:///{self.instance_path / 'surveyapp.db'}"
+        if self.secret_key is None and self.env != "production":
+            updates["secret_key"] = _instance_secret(self.instance_path)
+        return replace(self, **updates) if updates else self
+
+    def validate(self) -> None:
+        """Refuse settings that are unsafe for the chosen environment."""
+        for key in self.unknown_keys:
+            log.warning("Unknown setting %s is ignored.", key)
+        if self.env != "production":
+            return
+        if not self.secret_key or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "SURVEYAPP_ENV=production needs SURVEYAPP_SECRET_KEY set to a random value of at "
+                f"least {MIN_SECRET_LENGTH} characters (the development key is never used in "
+                'production). Generate one with: python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))"'
+            )
+        if not self.base_url:
+            raise ConfigError(
+                "SURVEYAPP_ENV=production needs SURVEYAPP_BASE_URL, the public address of this "
+                "installation (for example https://feedback.example.com); links in emails use it."
+            )
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure whenever the public address is https (always in production)."""
+        return self.is_production or bool(self.base_url and self.base_url.startswith("https://"))
+
+
+@dataclass(frozen=True)
+class TestConfig(Config):
+    """Settings for the test suite: no scheduler, no rate-limit storage shared between tests."""
+
+    env: str = "testing"
+    testing: bool = True
+    scheduler: str = "off"
+    secret_key: str | None = "test-secret-key-that-is-long-enough-for-tests"
+    base_url: str | None = "http://localhost"
+
+
+def _instance_secret(instance_path: Path) -> str:
+    path = instance_path / SECRET_FILE_NAME
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def _readers() -> dict[str, tuple[str, object]]:
+    def text(_name: str, raw: str) -> str:
+        return raw.strip()
+
+    return {
+        "ENV": ("env", lambda n, r: _choice(n, r, ENVIRONMENTS)),
+        "INSTANCE_PATH": ("instance_path", lambda _n, r: Path(r).expanduser().resolve()),
+        "DATABASE_URL": ("database_url", _database_url),
+        "SECRET_KEY": ("secret_key", text),
+        "BASE_URL": ("base_url", lambda n, r: _url(n, r, ("http", "https"))),
+        "SMTP_URL": ("smtp_url", lambda n, r: _url(n, r, ("smtp", "smtps"))),
+        "DEFAULT_LOCALE": ("default_locale", lambda n, r: _choice(n, r, SUPPORTED_LOCALES)),
+        "DEFAULT_TIMEZONE": ("default_timezone", _timezone),
+        "SCHEDULER": ("scheduler", lambda n, r: _choice(n, r, SCHEDULER_MODES)),
+        "LOG_LEVEL": (
+            "log_level",
+            lambda n, r: _choice(n, r, ("debug", "info", "warning", "error")).upper(),
+        ),
+        "HOST": ("host", text),
+        "PORT": ("port", lambda n, r: _int(n, r, minimum=1, maximum=65535)),
+        "RATELIMIT_STORAGE_URL": (
+            "ratelimit_storage_url",
+            _ratelimit_storage_url,
+        ),
+        "LOGIN_RATE_LIMIT": ("login_rate_limit", text),
+        "MAX_CONTENT_LENGTH": (
+            "max_content_length",
+            lambda n, r: _int(n, r, minimum=1024, maximum=1024**3),
+        ),
+    }

@@ -1,0 +1,3 @@
+"""surveyapp: self-hostable customer-feedback platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Scheduled jobs: thin wrappers that open a transaction and call one service."""

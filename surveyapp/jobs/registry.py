@@ -1,0 +1,40 @@
+"""Every scheduled job, with its stable id and trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from surveyapp.jobs import system as system_jobs
+from surveyapp.services.system import HEARTBEAT_INTERVAL
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job: ``func(app, **context)`` run on ``trigger``; ``id`` never changes once shipped."""
+
+    id: str
+    func: Callable[..., Any]
+    trigger: BaseTrigger
+    description: str
+
+
+def job_specs() -> list[JobSpec]:
+    """The jobs every scheduler process runs."""
+    return [
+        JobSpec(
+            id="system.heartbeat",
+            func=system_jobs.heartbeat,
+            trigger=IntervalTrigger(seconds=int(HEARTBEAT_INTERVAL.total_seconds())),
+            description="Record that the scheduler is alive.",
+        ),
+    ]
+
+
+def find_job(job_id: str) -> JobSpec | None:
+    """The job with ``job_id``, or ``None``."""
+    return next((spec for spec in job_specs() if spec.id == job_id), None)

@@ -1,0 +1,1 @@
+"""Business rules, grouped by capability; each function takes the session it works in."""

@@ -1,0 +1,21 @@
+"""The web layer: blueprints, forms and views; each view calls one service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from surveyapp.web import admin, auth, health, home, sections
+from surveyapp.web.navigation import init_navigation
+from surveyapp.web.uow import init_request_session
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint, listed explicitly."""
+    init_request_session(app)
+    init_navigation(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin.bp)
+    for blueprint in sections.blueprints:
+        app.register_blueprint(blueprint)

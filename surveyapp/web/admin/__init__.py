@@ -1,0 +1,7 @@
+"""Administration: staff users, teams and the audit trail."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from surveyapp.web.admin import views  # noqa: E402, F401 -- registers the routes on bp

@@ -1,0 +1,47 @@
+"""Translated labels for enum values and sections shown across staff pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.domain.roles import Role
+
+ROLE_LABELS: dict[str, Any] = {
+    Role.ADMIN: _l("Admin"),
+    Role.CX_OWNER: _l("CX owner"),
+    Role.MANAGER: _l("Manager"),
+    Role.AGENT: _l("Agent"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+SECTION_TITLES: dict[str, Any] = {
+    "surveys": _l("Surveys"),
+    "touchpoints": _l("Touchpoints"),
+    "contacts": _l("Contacts"),
+    "cases": _l("Cases"),
+    "reports": _l("Reports"),
+    "admin": _l("Admin"),
+}
+
+SECTION_SUMMARIES: dict[str, Any] = {
+    "surveys": _l("Design NPS, CSAT and CES surveys in every language you serve."),
+    "touchpoints": _l("Decide which interaction triggers which survey, when and how often."),
+    "contacts": _l("Your customers, their consent and everything they were asked."),
+    "cases": _l("Follow up on unhappy answers and close the loop within the SLA."),
+    "reports": _l("Scores with their margin of error, trends and PDF reports."),
+    "admin": _l("Users, roles, teams and the audit trail."),
+}
+
+AUDIT_LABELS: dict[str, Any] = {
+    "auth.signed_in": _l("Signed in"),
+    "auth.signed_out": _l("Signed out"),
+    "auth.sign_in_failed": _l("Failed sign-in"),
+    "user.created": _l("User created"),
+    "user.role_changed": _l("Role changed"),
+    "user.deactivated": _l("User deactivated"),
+    "user.reactivated": _l("User reactivated"),
+    "user.password_changed": _l("Password changed"),
+    "team.created": _l("Team created"),
+}

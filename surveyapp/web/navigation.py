@@ -1,0 +1,53 @@
+"""The staff navigation, filtered by what the signed-in role may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from surveyapp.domain.roles import can_open
+from surveyapp.web.i18n import LOCALE_NAMES
+from surveyapp.web.labels import (
+    AUDIT_LABELS,
+    ROLE_LABELS,
+    SECTION_SUMMARIES,
+    SECTION_TITLES,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the top navigation."""
+
+    section: str
+    endpoint: str
+    label: Any
+
+
+NAV_ITEMS = tuple(
+    NavItem(section, f"{section}.index", SECTION_TITLES[section])
+    for section in ("surveys", "touchpoints", "contacts", "cases", "reports")
+) + (NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),)
+
+
+def init_navigation(app: Flask) -> None:
+    """Offer the navigation, the current locale and shared labels to every template."""
+
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        items: list[NavItem] = []
+        if current_user.is_authenticated:
+            items = [item for item in NAV_ITEMS if can_open(current_user.role, item.section)]
+        return {
+            "nav_items": items,
+            "locale_names": LOCALE_NAMES,
+            "current_locale": str(get_locale() or "en"),
+            "section_titles": SECTION_TITLES,
+            "section_summaries": SECTION_SUMMARIES,
+            "role_labels": ROLE_LABELS,
+            "audit_labels": AUDIT_LABELS,
+        }
