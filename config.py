@@ -161,7 +161,9 @@ class Config:
 
 @dataclass(frozen=True)
 class TestConfig(Config):
-    """Settings for the test suite: no scheduler, no rate-limit storage shared between tests."""
+    """Settings for the test suite: no scheduler, a fixed secret, a local base URL."""
+
+    __test__ = False  # not a pytest test class, despite the name
 
     env: str = "testing"
     testing: bool = True

@@ -8,11 +8,11 @@ from types import FrameType
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from surveyapp.domain.roles import Role
 from surveyapp.jobs.registry import find_job, job_specs
-from surveyapp.jobs.scheduler import build_scheduler, job_context, start_inprocess
+from surveyapp.jobs.scheduler import build_scheduler, job_context, start_inprocess, stop_inprocess
 from surveyapp.runtime import get_runtime
 from surveyapp.services import demo, schema, users
 from surveyapp.services._db import session_scope
@@ -50,6 +50,7 @@ def db_current() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create the demo workspace once; print the admin's credentials when created."""
     _print_demo_seed(_seed_demo(current_app))
@@ -101,6 +102,7 @@ def jobs_run(job_id: str) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 def worker() -> None:
     """Run the scheduler in the foreground (production); stops cleanly on SIGTERM or Ctrl-C."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -119,6 +121,7 @@ def worker() -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default=None, help="Default: SURVEYAPP_HOST or 127.0.0.1.")
 @click.option("--port", type=int, default=None, help="Default: SURVEYAPP_PORT or 5000.")
 @click.option("--threads", type=int, default=8, show_default=True)
@@ -135,13 +138,16 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     address = f"http://{host or runtime.config.host}:{port or runtime.config.port}/"
     click.echo(f"\nsurveyapp is serving at {address}")
     _print_demo_seed(seeded)
-    waitress_serve(
-        app,
-        host=host or runtime.config.host,
-        port=port or runtime.config.port,
-        threads=threads,
-        ident="surveyapp",
-    )
+    try:
+        waitress_serve(
+            app,
+            host=host or runtime.config.host,
+            port=port or runtime.config.port,
+            threads=threads,
+            ident="surveyapp",
+        )
+    finally:
+        stop_inprocess()
 
 
 def _seed_demo(app: Flask) -> demo.DemoSeed:

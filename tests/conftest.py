@@ -87,14 +87,14 @@ def app(
     session_factory: sessionmaker[Session],
     clock: FixedClock,
     tmp_path: Path,
-) -> Flask:
+) -> Iterator[Flask]:
     """The app on the test database, with its transaction isolated to this test."""
     url = engine.url.render_as_string(hide_password=False)
     app = create_app(TestConfig(database_url=url, instance_path=tmp_path / "instance"), clock=clock)
     runtime = get_runtime(app)
-    runtime.engine.dispose()
     runtime.session_factory = session_factory
-    return app
+    yield app
+    runtime.engine.dispose()
 
 
 @pytest.fixture

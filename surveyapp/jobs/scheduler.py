@@ -62,3 +62,13 @@ def start_inprocess(app: Flask) -> BaseScheduler | None:
         _started.start()
     log.info("In-process scheduler started with %d jobs", len(job_specs()))
     return _started
+
+
+def stop_inprocess() -> None:
+    """Stop this process's in-process scheduler, waiting for running jobs to finish."""
+    global _started  # noqa: PLW0603 -- see start_inprocess
+    with _started_lock:
+        scheduler, _started = _started, None
+    if scheduler is not None:
+        scheduler.shutdown(wait=True)
+        log.info("In-process scheduler stopped")

@@ -19,10 +19,10 @@ log = logging.getLogger(__name__)
 TITLES: dict[int, Any] = {
     400: _l("The request could not be understood"),
     401: _l("Please sign in"),
-    403: _l("You may not open this page"),
+    403: _l("You don't have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
-    409: _l("This conflicts with the current state"),
+    409: _l("This was changed in the meantime"),
     413: _l("The upload is too large"),
     422: _l("Please check your input"),
     429: _l("Too many attempts"),

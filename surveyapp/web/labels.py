@@ -28,8 +28,8 @@ SECTION_TITLES: dict[str, Any] = {
 SECTION_SUMMARIES: dict[str, Any] = {
     "surveys": _l("Design NPS, CSAT and CES surveys in every language you serve."),
     "touchpoints": _l("Decide which interaction triggers which survey, when and how often."),
-    "contacts": _l("Your customers, their consent and everything they were asked."),
-    "cases": _l("Follow up on unhappy answers and close the loop within the SLA."),
+    "contacts": _l("Your customers, their consent and every survey they received."),
+    "cases": _l("Follow up with unhappy customers and close the loop within the SLA."),
     "reports": _l("Scores with their margin of error, trends and PDF reports."),
     "admin": _l("Users, roles, teams and the audit trail."),
 }

@@ -167,7 +167,7 @@ def test_changing_password_checks_the_current_one(client: FlaskClient, auth: Aut
             "confirm_password": "something else entirely",
         },
     )
-    assert "The two passwords differ." in mismatch.get_data(as_text=True)
+    assert "The passwords do not match." in mismatch.get_data(as_text=True)
     ok = client.post(
         "/account/password",
         data={

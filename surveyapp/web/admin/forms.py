@@ -48,7 +48,7 @@ class UserCreateForm(BaseForm):
             Optional(),
             Length(min=12, max=200, message=_l("Use 12 to 200 characters.")),
         ],
-        description=_l("Leave empty to generate one; it is shown once after saving."),
+        description=_l("Leave empty to generate a password; it is shown once after saving."),
         render_kw={"autocomplete": "new-password"},
     )
     team_ids = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=True)

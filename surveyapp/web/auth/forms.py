@@ -71,6 +71,6 @@ class PasswordChangeForm(BaseForm):
     )
     confirm_password = PasswordField(
         _l("Repeat the new password"),
-        validators=[EqualTo("new_password", _l("The two passwords differ."))],
+        validators=[EqualTo("new_password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
