@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +18,7 @@ SUPPORTED_LOCALES = ("en", "de")
 SCHEDULER_MODES = ("inprocess", "off")
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_SECRET_LENGTH = 32
-SECRET_FILE_NAME = "secret_key"
+SECRET_FILE_NAME = "secret_key"  # noqa: S105 -- a file name, not a secret
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +103,19 @@ class Config:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         """Read the ``SURVEYAPP_*`` variables of ``environ`` (default ``os.environ``)."""
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
+        unknown: list[str] = []
         readers = _readers()
         for key, raw in env.items():
             if not key.startswith(PREFIX):
                 continue
             name = key[len(PREFIX) :]
-            reader = readers.get(name)
-            if reader is None:
-                values.setdefault("unknown_keys", ())
-                values["unknown_keys"] = (*values["unknown_keys"], key)  # type: ignore[misc]
+            if name not in readers:
+                unknown.append(key)
                 continue
-            attribute, parse = reader
+            attribute, parse = readers[name]
             values[attribute] = parse(name, raw)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values, unknown_keys=tuple(sorted(unknown)))
 
     def resolved(self) -> Config:
         """Fill the embedded-mode defaults that depend on the instance folder.
@@ -123,7 +123,7 @@ class Config:
         Creates the instance folder and, outside production, a generated secret key kept in it.
         """
         self.instance_path.mkdir(parents=True, exist_ok=True)
-        updates: dict[str, object] = {}
+        updates: dict[str, Any] = {}
         if self.database_url is None:
             updates["database_url"] = f"sqlite:///{self.instance_path / 'surveyapp.db'}"
         if self.secret_key is None and self.env != "production":
@@ -168,7 +168,7 @@ class TestConfig(Config):
     env: str = "testing"
     testing: bool = True
     scheduler: str = "off"
-    secret_key: str | None = "test-secret-key-that-is-long-enough-for-tests"
+    secret_key: str | None = "test-secret-key-that-is-long-enough-for-tests"  # noqa: S105
     base_url: str | None = "http://localhost"
 
 
@@ -182,7 +182,7 @@ def _instance_secret(instance_path: Path) -> str:
     return secret
 
 
-def _readers() -> dict[str, tuple[str, object]]:
+def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
     def text(_name: str, raw: str) -> str:
         return raw.strip()
 

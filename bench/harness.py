@@ -232,7 +232,7 @@ def lua_script(method: str, body: str | None, headers: Mapping[str, str] | None)
 
 
 def _wrk_command(
-    wrk: str, url: str, duration: int, connections: int, threads: int, script: Path | None
+    wrk: str, url: str, *, duration: int, connections: int, threads: int, script: Path | None
 ) -> list[str]:
     command = [
         wrk,
@@ -298,6 +298,7 @@ def _run_wrk_once(command: list[str]) -> str:
 
 def run_wrk(
     url: str,
+    *,
     method: str = "GET",
     body: str | None = None,
     headers: Mapping[str, str] | None = None,
@@ -317,8 +318,21 @@ def run_wrk(
             script = Path(workdir) / "request.lua"
             script.write_text(lua_script(method, body, headers))
         if warmup > 0:
-            _run_wrk_once(_wrk_command(wrk, url, warmup, connections, threads, script))
-        output = _run_wrk_once(_wrk_command(wrk, url, duration, connections, threads, script))
+            _run_wrk_once(
+                _wrk_command(
+                    wrk,
+                    url,
+                    duration=warmup,
+                    connections=connections,
+                    threads=threads,
+                    script=script,
+                )
+            )
+        output = _run_wrk_once(
+            _wrk_command(
+                wrk, url, duration=duration, connections=connections, threads=threads, script=script
+            )
+        )
     result = parse_wrk_output(output)
     check_result(result, max_error_ratio)
     return result

@@ -8,8 +8,8 @@ from datetime import timedelta
 from flask import Flask
 
 from config import PROJECT_ROOT, SUPPORTED_LOCALES, Config
-from surveyapp.domain.clock import Clock, SystemClock
 from surveyapp.cli import register_cli
+from surveyapp.domain.clock import Clock, SystemClock
 from surveyapp.extensions import babel, csrf, limiter, login_manager
 from surveyapp.runtime import EXTENSION_KEY, Runtime
 from surveyapp.services._db import make_engine, make_session_factory
@@ -78,7 +78,8 @@ def _init_logging(settings: Config) -> None:
 
 
 def _init_database(app: Flask, settings: Config, clock: Clock) -> None:
-    assert settings.database_url is not None  # filled in by Config.resolved()
+    if settings.database_url is None:
+        raise ValueError("create_app needs a resolved Config (Config.resolved() sets the URL)")
     engine = make_engine(settings.database_url)
     app.extensions[EXTENSION_KEY] = Runtime(
         config=settings, engine=engine, session_factory=make_session_factory(engine), clock=clock

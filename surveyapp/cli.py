@@ -9,6 +9,7 @@ from types import FrameType
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from waitress import serve as waitress_serve
 
 from surveyapp.domain.roles import Role
 from surveyapp.jobs.registry import find_job, job_specs
@@ -127,8 +128,6 @@ def worker() -> None:
 @click.option("--threads", type=int, default=8, show_default=True)
 def serve(host: str | None, port: int | None, threads: int) -> None:
     """Embedded mode: migrate, seed the demo, start the scheduler and serve (waitress)."""
-    from waitress import serve as waitress_serve
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runtime = get_runtime(app)
     schema.upgrade(runtime.engine)

@@ -35,7 +35,8 @@ def require_postgres() -> str:
             connection.execute(text("SELECT 1"))
         engine.dispose()
     except OperationalError as error:
-        message = f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)} is unreachable: {error.orig}"
+        where = make_url(url).render_as_string(hide_password=True)
+        message = f"PostgreSQL at {where} is unreachable: {error.orig}"
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)

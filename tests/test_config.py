@@ -14,7 +14,8 @@ from surveyapp.app import create_app
 def test_embedded_defaults_use_a_sqlite_file_and_a_generated_secret(tmp_path: Path) -> None:
     config = Config.from_env({"SURVEYAPP_INSTANCE_PATH": str(tmp_path)}).resolved()
     assert config.database_url == f"sqlite:///{tmp_path / 'surveyapp.db'}"
-    assert config.secret_key and len(config.secret_key) >= 32
+    assert config.secret_key
+    assert len(config.secret_key) >= 32
     # The generated secret survives restarts, or every restart would sign everyone out.
     again = Config.from_env({"SURVEYAPP_INSTANCE_PATH": str(tmp_path)}).resolved()
     assert again.secret_key == config.secret_key
@@ -107,9 +108,7 @@ def test_production_with_secret_and_base_url_starts_with_secure_cookies(tmp_path
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-def test_unknown_variables_are_reported(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unknown_variables_are_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     config = Config.from_env(
         {"SURVEYAPP_INSTANCE_PATH": str(tmp_path), "SURVEYAPP_DATABSE_URL": "sqlite://"}
     )

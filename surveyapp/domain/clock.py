@@ -9,7 +9,9 @@ from typing import Protocol
 class Clock(Protocol):
     """Source of the current time, always timezone-aware UTC."""
 
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """Return the current time as an aware UTC datetime."""
+        ...
 
 
 class SystemClock:

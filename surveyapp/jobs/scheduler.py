@@ -66,7 +66,7 @@ def start_inprocess(app: Flask) -> BaseScheduler | None:
 
 def stop_inprocess() -> None:
     """Stop this process's in-process scheduler, waiting for running jobs to finish."""
-    global _started  # noqa: PLW0603 -- see start_inprocess
+    global _started
     with _started_lock:
         scheduler, _started = _started, None
     if scheduler is not None:

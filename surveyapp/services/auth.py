@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
+from surveyapp.domain.i18n import N_
 from surveyapp.models import User
 from surveyapp.services import audit
-from surveyapp.domain.i18n import N_
 
 log = logging.getLogger(__name__)
 

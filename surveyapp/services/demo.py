@@ -35,6 +35,7 @@ class DemoSeed:
 
     @property
     def created(self) -> bool:
+        """Whether this call created the workspace (and so knows the admin's password)."""
         return self.admin_password is not None
 
 

@@ -72,8 +72,7 @@ def create_user(
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise ValidationFailed.on_field("email", N_("A user with this email already exists."))
     generated = generate_password() if password is None else None
-    chosen = password if password is not None else generated
-    assert chosen is not None
+    chosen = generated or password or ""
     _check_password(chosen)
     user = User(
         email=address,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -58,7 +59,8 @@ def wants_json() -> bool:
 
 def render_error(status: int, message: str | None = None, reference: str | None = None) -> Any:
     """An HTML page or an RFC 9457 problem document for ``status``."""
-    title = str(TITLES.get(status, TITLES[400 if status < 500 else 500]))
+    fallback = HTTPStatus.BAD_REQUEST if status < HTTPStatus.INTERNAL_SERVER_ERROR else 500
+    title = str(TITLES.get(status, TITLES[fallback]))
     detail = message or str(MESSAGES.get(status, ""))
     if wants_json():
         body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
@@ -89,12 +91,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
         status = error.code or 500
-        if status >= 500:
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             return _crash(error)
         # Only the limiter writes user-facing descriptions; werkzeug's defaults stay generic.
-        custom = error.description if status == 429 else None
+        custom = error.description if status == HTTPStatus.TOO_MANY_REQUESTS else None
         response = render_error(status, str(custom) if custom else None)
-        if status == 405 and isinstance(response, tuple):
+        if status == HTTPStatus.METHOD_NOT_ALLOWED and isinstance(response, tuple):
             allowed = error.get_headers()
             return response[0], status, [h for h in allowed if h[0] == "Allow"]
         return response

@@ -14,7 +14,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class BaseForm(FlaskForm):
+class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """A Flask-WTF form (CSRF-protected) that strips surrounding whitespace from text input."""
 
     class Meta:

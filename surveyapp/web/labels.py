@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.domain.roles import Role
 
-ROLE_LABELS: dict[str, Any] = {
+ROLE_LABELS: dict[Role, Any] = {
     Role.ADMIN: _l("Admin"),
     Role.CX_OWNER: _l("CX owner"),
     Role.MANAGER: _l("Manager"),

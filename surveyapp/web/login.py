@@ -19,6 +19,6 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
+    @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login is untyped
     def _load_user(user_id: str) -> User | None:
         return auth.find_active_user(request_session(), user_id)

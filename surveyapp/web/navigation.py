@@ -28,10 +28,13 @@ class NavItem:
     label: Any
 
 
-NAV_ITEMS = tuple(
-    NavItem(section, f"{section}.index", SECTION_TITLES[section])
-    for section in ("surveys", "touchpoints", "contacts", "cases", "reports")
-) + (NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),)
+NAV_ITEMS = (
+    *(
+        NavItem(section, f"{section}.index", SECTION_TITLES[section])
+        for section in ("surveys", "touchpoints", "contacts", "cases", "reports")
+    ),
+    NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),
+)
 
 
 def init_navigation(app: Flask) -> None:

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -23,7 +23,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.runtime import get_runtime
 from surveyapp.services import schema, users
 from surveyapp.services._db import make_engine, session_scope
-from tests.e2e.pages import StaffMember
+from tests.e2e.pages import Axe, MakeStaff, StaffMember
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = PROJECT_ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,7 +42,7 @@ PHONE = ViewportSize(width=390, height=844)
 _numbers = itertools.count(1)
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     """Fail under ``CI=true`` (a missing tool must not pass silently there), skip otherwise."""
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(reason, pytrace=False)
@@ -54,14 +54,7 @@ def _chromium_executable() -> str:
     executable = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium")
     if not executable:
         _unavailable(f"Chromium not found: install the chromium package or set {CHROMIUM_ENV}.")
-    assert executable is not None
     return executable
-
-
-class MakeStaff(Protocol):
-    """Creates a committed staff user through the real service."""
-
-    def __call__(self, *, role: Role = ..., locale: str | None = ...) -> StaffMember: ...
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +175,7 @@ def _describe(violation: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def axe(axe_source: str) -> Callable[[Page], None]:
+def axe(axe_source: str) -> Axe:
     """Check the page against WCAG 2.0/2.1 A and AA; fail listing every violation."""
 
     def check(page: Page) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from playwright.sync_api import Page, expect
+
+from surveyapp.domain.roles import Role
 
 STAFF_PASSWORD = "e2e password that is long enough"
 
@@ -16,6 +20,15 @@ class StaffMember:
     email: str
     name: str
     password: str = STAFF_PASSWORD
+
+
+class MakeStaff(Protocol):
+    """Creates a committed staff user through the real service (the ``make_staff`` fixture)."""
+
+    def __call__(self, *, role: Role = ..., locale: str | None = ...) -> StaffMember: ...
+
+
+Axe = Callable[[Page], None]  # the ``axe`` fixture: fails on any WCAG A/AA violation
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.e2e.conftest import MakeStaff
-from tests.e2e.pages import StaffMember, choose_language, fill_sign_in_form, sign_in, sign_out
+from tests.e2e.pages import (
+    Axe,
+    MakeStaff,
+    StaffMember,
+    choose_language,
+    fill_sign_in_form,
+    sign_in,
+    sign_out,
+)
 
-Axe = Callable[[Page], None]
 SIGN_IN_FAILED = "Email or password is not correct, or the account is inactive."
 WELCOME = {None: "Welcome, {name}", "de": "Willkommen, {name}"}
 

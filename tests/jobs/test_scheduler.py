@@ -52,10 +52,12 @@ def test_heartbeat_job_shows_the_scheduler_running_until_it_stops(
     result = app.test_cli_runner().invoke(args=["jobs", "run", "system.heartbeat"])
     assert result.exit_code == 0, result.output
     status = system.scheduler_status(session, clock=clock)
-    assert status.is_running and status.mode == "cli"
+    assert status.is_running
+    assert status.mode == "cli"
     clock.advance(system.HEARTBEAT_STALE_AFTER + timedelta(seconds=1))
     stale = system.scheduler_status(session, clock=clock)
-    assert not stale.is_running and stale.last_seen_at is not None
+    assert not stale.is_running
+    assert stale.last_seen_at is not None
 
 
 def test_home_page_tells_whether_background_jobs_run(
@@ -87,7 +89,8 @@ def test_inprocess_scheduler_starts_once_per_process(tmp_path: Path) -> None:
     app = create_app(TestConfig(database_url=url, instance_path=tmp_path / "instance"))
     first = start_inprocess(app)
     try:
-        assert first is not None and first.running
+        assert first is not None
+        assert first.running
         assert start_inprocess(app) is None
     finally:
         stop_inprocess()

@@ -24,7 +24,7 @@ def test_there_is_exactly_one_head() -> None:
 def test_every_revision_has_a_message() -> None:
     script = ScriptDirectory.from_config(schema.alembic_config())
     for revision in script.walk_revisions():
-        assert revision.doc and revision.doc.strip(), f"revision {revision.revision} has no message"
+        assert (revision.doc or "").strip(), f"revision {revision.revision} has no message"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -16,8 +16,13 @@ from tests.factories import DEFAULT_PASSWORD, make_team, make_user
 
 def test_created_user_password_is_hashed_with_argon2id(session: Session, clock: FixedClock) -> None:
     created = users.create_user(
-        session, email=" Lea@Example.COM ", name=" Lea ", role=Role.CX_OWNER,
-        password="a long enough passphrase", clock=clock, actor=None,
+        session,
+        email=" Lea@Example.COM ",
+        name=" Lea ",
+        role=Role.CX_OWNER,
+        password="a long enough passphrase",
+        clock=clock,
+        actor=None,
     )
     assert created.generated_password is None
     assert created.user.email == "lea@example.com"
@@ -52,14 +57,28 @@ def test_last_active_admin_is_protected_but_one_of_two_may_go(
     first = make_user(session, role=Role.ADMIN)
     with pytest.raises(ValidationFailed) as refused:
         users.update_user(
-            session, first.id, name=first.name, role=Role.ADMIN, is_active=False,
-            team_ids=[], clock=clock, actor=first,
+            session,
+            first.id,
+            name=first.name,
+            role=Role.ADMIN,
+            is_active=False,
+            team_ids=[],
+            clock=clock,
+            actor=first,
         )
-    assert refused.value.field_errors == {"role": "The last active admin cannot be demoted or deactivated."}
+    assert refused.value.field_errors == {
+        "role": "The last active admin cannot be demoted or deactivated."
+    }
     second = make_user(session, role=Role.ADMIN)
     users.update_user(
-        session, first.id, name=first.name, role=Role.VIEWER, is_active=True,
-        team_ids=[], clock=clock, actor=second,
+        session,
+        first.id,
+        name=first.name,
+        role=Role.VIEWER,
+        is_active=True,
+        team_ids=[],
+        clock=clock,
+        actor=second,
     )
     assert first.role == Role.VIEWER
 
@@ -70,13 +89,25 @@ def test_teams_must_exist(session: Session, clock: FixedClock) -> None:
     admin = make_user(session, role=Role.ADMIN)
     with pytest.raises(ValidationFailed) as refused:
         users.update_user(
-            session, user.id, name="A", role=Role.AGENT, is_active=True,
-            team_ids=[team.id, 999_999], clock=clock, actor=admin,
+            session,
+            user.id,
+            name="A",
+            role=Role.AGENT,
+            is_active=True,
+            team_ids=[team.id, 999_999],
+            clock=clock,
+            actor=admin,
         )
     assert "team_ids" in refused.value.field_errors
     users.update_user(
-        session, user.id, name="A", role=Role.AGENT, is_active=True,
-        team_ids=[team.id], clock=clock, actor=admin,
+        session,
+        user.id,
+        name="A",
+        role=Role.AGENT,
+        is_active=True,
+        team_ids=[team.id],
+        clock=clock,
+        actor=admin,
     )
     assert user.teams == [team]
 

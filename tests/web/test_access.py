@@ -41,7 +41,9 @@ def test_every_staff_view_names_its_section(app: Flask) -> None:
         assert section in SECTION_ROLES, f"{rule.endpoint} has no @staff_view guard"
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, client: FlaskClient, session: Session) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
     sample = make_user(session)
     session.commit()
     for rule in _staff_rules(app):

@@ -69,7 +69,10 @@ def test_bad_input_on_the_user_form_gets_a_message_per_field(
         ({"email": "", "name": ""}, ["Enter an email address.", "Enter a name."]),
         ({"email": "not-an-email", "name": "A"}, ["Enter a valid email address."]),
         ({"email": "a@example.com", "name": "N" * 121}, ["Use at most 120 characters."]),
-        ({"email": "a@example.com", "name": "A", "password": "short"}, ["Use 12 to 200 characters."]),
+        (
+            {"email": "a@example.com", "name": "A", "password": "short"},
+            ["Use 12 to 200 characters."],
+        ),
         ({"email": "a@example.com", "name": "A", "role": "superuser"}, ["Not a valid choice."]),
         ({"email": "a@example.com", "name": "A", "team_ids": "abc"}, ["Invalid choice(s)"]),
         ({"email": "a@example.com", "name": "A", "team_ids": "999999"}, ["not a valid choice"]),
@@ -111,7 +114,11 @@ def test_role_change_and_deactivation_are_audited_and_take_effect(
     token = csrf_token(client, "/login")
     refused = client.post(
         "/login",
-        data={"email": agent.email, "password": "correct horse battery staple", "csrf_token": token},
+        data={
+            "email": agent.email,
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
     )
     assert refused.status_code == 401
 
@@ -123,10 +130,17 @@ def test_the_last_admin_cannot_demote_themselves(
     url = f"/admin/users/{admin.id}"
     response = client.post(
         url,
-        data={"csrf_token": csrf_token(client, url), "name": admin.name, "role": "viewer", "is_active": "y"},
+        data={
+            "csrf_token": csrf_token(client, url),
+            "name": admin.name,
+            "role": "viewer",
+            "is_active": "y",
+        },
     )
     assert response.status_code == 400
-    assert "The last active admin cannot be demoted or deactivated." in response.get_data(as_text=True)
+    assert "The last active admin cannot be demoted or deactivated." in response.get_data(
+        as_text=True
+    )
     session.refresh(admin)
     assert admin.role == Role.ADMIN
 
@@ -143,7 +157,10 @@ def test_teams_are_created_once_per_name(
 ) -> None:
     auth.login_as(Role.ADMIN)
     token = csrf_token(client, "/admin/teams")
-    assert client.post("/admin/teams", data={"csrf_token": token, "name": " Billing "}).status_code == 302
+    assert (
+        client.post("/admin/teams", data={"csrf_token": token, "name": " Billing "}).status_code
+        == 302
+    )
     again = client.post("/admin/teams", data={"csrf_token": token, "name": "billing"})
     assert again.status_code == 400
     assert "A team with this name already exists." in again.get_data(as_text=True)
@@ -158,7 +175,9 @@ def test_audit_trail_lists_sign_ins_and_failures(
     make_user(session, email="target@example.com")
     session.commit()
     token = csrf_token(client, "/login")
-    client.post("/login", data={"email": "target@example.com", "password": "bad", "csrf_token": token})
+    client.post(
+        "/login", data={"email": "target@example.com", "password": "bad", "csrf_token": token}
+    )
     admin = auth.login_as(Role.ADMIN)
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "Failed sign-in" in page

@@ -65,7 +65,8 @@ def test_wrong_password_is_refused_with_a_message_and_audited(
         select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed")
     ).one()
     assert failed.details == {"reason": "wrong_password"}
-    assert failed.ip_hash and failed.ip_hash != "127.0.0.1"
+    assert failed.ip_hash
+    assert failed.ip_hash != "127.0.0.1"
 
 
 def test_deactivated_user_cannot_sign_in(client: FlaskClient, session: Session) -> None:

@@ -26,7 +26,9 @@ def test_browser_language_decides_before_sign_in(client: FlaskClient) -> None:
 
 def test_language_switch_before_sign_in_is_kept_in_the_session(client: FlaskClient) -> None:
     token = csrf_token(client, "/login")
-    response = client.post("/language", data={"csrf_token": token, "locale": "de", "next": "/login"})
+    response = client.post(
+        "/language", data={"csrf_token": token, "locale": "de", "next": "/login"}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"
     assert "Bei surveyapp anmelden" in client.get("/login").get_data(as_text=True)
@@ -34,7 +36,9 @@ def test_language_switch_before_sign_in_is_kept_in_the_session(client: FlaskClie
 
 def test_unknown_language_is_refused(client: FlaskClient) -> None:
     token = csrf_token(client, "/login")
-    response = client.post("/language", data={"csrf_token": token, "locale": "xx"}, follow_redirects=True)
+    response = client.post(
+        "/language", data={"csrf_token": token, "locale": "xx"}, follow_redirects=True
+    )
     assert "This language is not available." in response.get_data(as_text=True)
     assert '<html lang="en">' in response.get_data(as_text=True)
 
@@ -43,7 +47,9 @@ def test_signed_in_choice_is_stored_on_the_user(
     client: FlaskClient, session: Session, auth: AuthActions
 ) -> None:
     user = auth.login_as(Role.MANAGER, name="Mara")
-    client.post("/language", data={"csrf_token": csrf_token(client, "/"), "locale": "de", "next": "/"})
+    client.post(
+        "/language", data={"csrf_token": csrf_token(client, "/"), "locale": "de", "next": "/"}
+    )
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Willkommen, Mara" in page
     assert "Fälle" in page
@@ -86,7 +92,9 @@ def test_german_catalogue_is_complete_and_current() -> None:
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
     untranslated = [
-        m.id for m in catalogue if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+        m.id
+        for m in catalogue
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert untranslated == [], f"untranslated German messages: {untranslated}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,8 +15,8 @@ from surveyapp.runtime import get_runtime
 from surveyapp.services import auth, users
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.web.auth import bp
-from surveyapp.web.decorators import staff_view
 from surveyapp.web.auth.forms import AccountForm, LanguageForm, LoginForm, PasswordChangeForm
+from surveyapp.web.decorators import staff_view
 from surveyapp.web.i18n import LOCALE_SESSION_KEY
 from surveyapp.web.uow import clock, unit_of_work
 
@@ -38,7 +39,7 @@ def _submitted_email() -> str:
 
 
 def _failed(response: Any) -> bool:
-    return bool(response.status_code != 302)
+    return bool(response.status_code != HTTPStatus.FOUND)
 
 
 _LIMIT_MESSAGE = "Too many failed sign-in attempts. Please wait a minute and try again."
