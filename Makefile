@@ -41,13 +41,11 @@ $(VENV)/bin/python:
 $(VENV)/.run-installed: requirements.lock pyproject.toml | $(VENV)/bin/python
 	@$(MAKE) --no-print-directory system-deps DEBS="$(WEASYPRINT_DEBS)"
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.test-installed: requirements-test.lock pyproject.toml | $(VENV)/bin/python
 	@$(MAKE) --no-print-directory system-deps DEBS="$(WEASYPRINT_DEBS) $(TEST_DEBS)"
 	$(BIN)/pip install --quiet -r requirements-test.lock
-	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.run-installed
 
 $(NODE_DIR)/node_modules/axe-core/axe.min.js:
@@ -68,7 +66,7 @@ system-deps:
 	fi
 
 translations: $(VENV)/.run-installed
-	@$(BIN)/pybabel compile -q -d surveyapp/translations
+	@$(BIN)/pybabel compile -d surveyapp/translations
 
 # Refresh the catalogues after changing user-facing text, then translate the new German entries.
 extract-messages: $(VENV)/.run-installed

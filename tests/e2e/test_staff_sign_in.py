@@ -168,3 +168,24 @@ def test_add_user_form_with_errors_meets_wcag_a_and_aa(
     expect(page.get_by_label("Email", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
     axe(page)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        pytest.param("/", "Welcome, {name}", id="home"),
+        pytest.param("/admin/users", "Administration", id="admin-users"),
+        pytest.param("/admin/audit", "Administration", id="audit-trail"),
+    ],
+)
+def test_phone_page_meets_wcag_a_and_aa(
+    phone_page: Page, make_staff: MakeStaff, axe: Axe, path: str, heading: str
+) -> None:
+    member = make_staff()
+    sign_in(phone_page, member)
+    phone_page.goto(path)
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text(
+        heading.format(name=member.name)
+    )
+    axe(phone_page)
