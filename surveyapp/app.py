@@ -75,6 +75,10 @@ def _init_logging(settings: Config) -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("surveyapp").setLevel(settings.log_level)
+    # APScheduler logs every run at INFO; our jobs log their own one-line summaries.
+    logging.getLogger("apscheduler").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.log_level))
+    )
 
 
 def _init_database(app: Flask, settings: Config, clock: Clock) -> None:

@@ -151,6 +151,20 @@ def change_password(session: Session, user: User, *, current: str, new: str, clo
     session.flush()
 
 
+def reset_password(session: Session, user_id: int, *, clock: Clock, actor: User) -> str:
+    """Give the user a new generated password and return it (to be shown once).
+
+    The old password stops working at once. Records ``user.password_reset``. Flushes.
+    """
+    user = get_user(session, user_id)
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    audit.record(session, "user.password_reset", clock=clock, actor=actor, target=user)
+    session.flush()
+    log.info("Password of %s reset by %s", user.email, actor.email)
+    return password
+
+
 def _check_password(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed.on_field(field, N_("Use at least 12 characters."))

@@ -43,5 +43,6 @@ AUDIT_LABELS: dict[str, Any] = {
     "user.deactivated": _l("User deactivated"),
     "user.reactivated": _l("User reactivated"),
     "user.password_changed": _l("Password changed"),
+    "user.password_reset": _l("Password reset by an admin"),
     "team.created": _l("Team created"),
 }

@@ -184,3 +184,33 @@ def test_audit_trail_lists_sign_ins_and_failures(
     assert "target@example.com" in page
     assert "Signed in" in page
     assert admin.email in page
+
+
+def test_admin_resets_a_password_shown_once_and_the_old_one_stops_working(
+    client: FlaskClient, session: Session, auth: AuthActions
+) -> None:
+    auth.login_as(Role.ADMIN)
+    agent = make_user(session, role=Role.AGENT)
+    session.commit()
+    url = f"/admin/users/{agent.id}"
+    response = client.post(f"{url}/password", data={"csrf_token": csrf_token(client, url)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    password = re.search(r'class="generated-password">([^<]+)<', page)
+    assert password
+    assert session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.password_reset")
+    ).one().target_id == str(agent.id)
+
+    auth.logout()
+    token = csrf_token(client, "/login")
+    old = client.post(
+        "/login",
+        data={
+            "email": agent.email,
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
+    )
+    assert old.status_code == 401
+    auth.login(agent.email, password.group(1))

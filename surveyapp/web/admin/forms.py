@@ -63,6 +63,10 @@ class UserEditForm(BaseForm):
     team_ids = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=True)
 
 
+class ResetPasswordForm(BaseForm):
+    """Confirms a password reset (the CSRF token is the only field)."""
+
+
 class TeamForm(BaseForm):
     """Create a team."""
 

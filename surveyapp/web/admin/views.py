@@ -13,7 +13,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.services import audit, teams, users
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.web.admin import bp
-from surveyapp.web.admin.forms import TeamForm, UserCreateForm, UserEditForm
+from surveyapp.web.admin.forms import ResetPasswordForm, TeamForm, UserCreateForm, UserEditForm
 from surveyapp.web.decorators import staff_view
 from surveyapp.web.uow import clock, request_session, unit_of_work
 
@@ -90,7 +90,24 @@ def user_edit(user_id: int) -> Any:
             flash(_("Changes to %(email)s were saved.", email=user.email), "success")
             return redirect(url_for("admin.users_list"))
     status = 400 if form.errors else 200
-    return render_template("staff/admin/user_form.html", form=form, user=user), status
+    page = render_template(
+        "staff/admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm()
+    )
+    return page, status
+
+
+@bp.post("/users/<int:user_id>/password")
+@staff_view("admin")
+def user_reset_password(user_id: int) -> Any:
+    """Replace a user's password with a generated one, shown once."""
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    with unit_of_work() as db:
+        password = users.reset_password(db, user_id, clock=clock(), actor=current_user)
+        user = users.get_user(db, user_id)
+    flash(_("The password of %(email)s was reset.", email=user.email), "success")
+    return render_template("staff/admin/user_created.html", user=user, password=password)
 
 
 @bp.route("/teams", methods=["GET", "POST"])
