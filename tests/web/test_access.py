@@ -94,3 +94,16 @@ def test_navigation_shows_only_the_sections_of_the_role(
     assert 'href="/contacts/"' in page
     assert 'href="/admin/users"' not in page
     assert 'href="/surveys/"' not in page
+
+
+def test_every_form_refuses_a_post_without_csrf_token(
+    app: Flask, client: FlaskClient, session: Session, auth: AuthActions
+) -> None:
+    admin = auth.login_as(Role.ADMIN)
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) >= 8
+    for rule in posts:
+        response = client.post(_url(rule, admin.id), data={"name": "x", "email": "a@example.com"})
+        assert response.status_code == 400, rule.endpoint
+        assert "security token" in response.get_data(as_text=True), rule.endpoint
+    assert client.get("/").status_code == 200  # still signed in: logout refused too

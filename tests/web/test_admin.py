@@ -214,3 +214,37 @@ def test_admin_resets_a_password_shown_once_and_the_old_one_stops_working(
     )
     assert old.status_code == 401
     auth.login(agent.email, password.group(1))
+
+
+def test_bad_input_on_the_edit_form_keeps_the_user_unchanged(
+    client: FlaskClient, session: Session, auth: AuthActions
+) -> None:
+    auth.login_as(Role.ADMIN)
+    agent = make_user(session, role=Role.AGENT, name="Unchanged")
+    session.commit()
+    url = f"/admin/users/{agent.id}"
+    token = csrf_token(client, url)
+    cases = [
+        ({"name": "", "role": "agent"}, "Enter a name."),
+        ({"name": "N" * 121, "role": "agent"}, "Use at most 120 characters."),
+        ({"name": "Ok", "role": "root"}, "Not a valid choice."),
+        ({"name": "Ok", "role": "agent", "team_ids": "x"}, "Invalid choice(s)"),
+    ]
+    for fields, message in cases:
+        response = client.post(url, data={"csrf_token": token, "is_active": "y", **fields})
+        assert response.status_code == 400, fields
+        assert message in response.get_data(as_text=True), fields
+    session.refresh(agent)
+    assert (agent.name, agent.role, agent.is_active) == ("Unchanged", Role.AGENT, True)
+
+
+def test_overlong_team_name_is_refused(
+    client: FlaskClient, session: Session, auth: AuthActions
+) -> None:
+    auth.login_as(Role.ADMIN)
+    response = client.post(
+        "/admin/teams", data={"csrf_token": csrf_token(client, "/admin/teams"), "name": "T" * 121}
+    )
+    assert response.status_code == 400
+    assert "Use at most 120 characters." in response.get_data(as_text=True)
+    assert session.scalars(select(Team)).all() == []

@@ -182,3 +182,12 @@ def test_changing_password_checks_the_current_one(client: FlaskClient, auth: Aut
     auth.logout()
     assert _post_login(client, user.email, DEFAULT_PASSWORD).status_code == 401
     assert _post_login(client, user.email, "a brand new passphrase").status_code == 302
+
+
+def test_empty_password_change_names_each_field(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login_as(Role.VIEWER)
+    response = client.post("/account/password", data={"csrf_token": csrf_token(client, "/account")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter your current password." in page
+    assert "Enter a new password." in page
