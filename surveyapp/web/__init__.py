@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from surveyapp.extensions import limiter
 from surveyapp.web import admin, auth, health, home, sections
 from surveyapp.web.navigation import init_navigation
 from surveyapp.web.uow import init_request_session
@@ -13,6 +14,8 @@ def register_blueprints(app: Flask) -> None:
     """Register every blueprint, listed explicitly."""
     init_request_session(app)
     init_navigation(app)
+    # Probes come every few seconds from load balancers; they are never rate limited.
+    limiter.exempt(health.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
