@@ -8,8 +8,10 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.roles import Role
-from surveyapp.models import Team, User
+from surveyapp.models import Survey, SurveyKind, SurveyVersion, Team, User
+from surveyapp.services import surveys
 from surveyapp.services.auth import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -55,3 +57,27 @@ def make_team(session: Session, *, name: str | None = None) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+def make_published_survey(
+    session: Session,
+    *,
+    template: str = "nps",
+    name: str = "After support",
+    link_enabled: bool = False,
+    actor: User | None = None,
+) -> tuple[Survey, SurveyVersion]:
+    """A survey from a ready-made template, published once."""
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    publisher = actor or make_user(session, role=Role.CX_OWNER)
+    survey = surveys.create_survey(
+        session,
+        name=name,
+        kind=SurveyKind.TRANSACTIONAL,
+        template=template,
+        clock=clock,
+        actor=publisher,
+    )
+    survey.link_enabled = link_enabled
+    version = surveys.publish(session, survey.id, clock=clock, actor=publisher)
+    return survey, version

@@ -3,6 +3,23 @@
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base
 from surveyapp.models.jobs import WorkerHeartbeat
+from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response, ResponseStatus
+from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
 from surveyapp.models.users import Team, User
 
-__all__ = ["AuditEvent", "Base", "Team", "User", "WorkerHeartbeat"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Invitation",
+    "LinkFetch",
+    "Response",
+    "ResponseStatus",
+    "Survey",
+    "SurveyKind",
+    "SurveyStatus",
+    "SurveyVersion",
+    "Team",
+    "User",
+    "WorkerHeartbeat",
+]

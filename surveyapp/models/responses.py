@@ -1,0 +1,106 @@
+"""Invitations to answer, the link fetches they receive, and the responses they collect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.domain.scoring import NpsCategory
+from surveyapp.models.base import Base, enum_type
+from surveyapp.models.surveys import SurveyVersion
+
+
+class Channel(StrEnum):
+    """How a response reached us."""
+
+    EMAIL = "email"
+    LINK = "link"
+    WEB = "web"
+    TEST = "test"
+
+
+class ResponseStatus(StrEnum):
+    """Provisional: a score shown in a browser, not yet submitted. Voided: a scanner's."""
+
+    PROVISIONAL = "provisional"
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+    VOIDED = "voided"
+
+
+class Invitation(Base):
+    """A personal invitation to answer one survey version; found by its token's hash only."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    survey_version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_versions.id", ondelete="CASCADE")
+    )
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "invitation_channel"))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_opened_at: Mapped[datetime | None]
+    scanner_detected_at: Mapped[datetime | None]
+
+    survey_version: Mapped[SurveyVersion] = relationship()
+
+
+class LinkFetch(Base):
+    """One GET of an invitation's link: evidence for telling people from link scanners."""
+
+    __tablename__ = "link_fetches"
+    __table_args__ = (Index("ix_link_fetches_invitation_id", "invitation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    score: Mapped[int | None]
+    is_trap: Mapped[bool] = mapped_column(default=False)
+    fetched_at: Mapped[datetime]
+
+
+class Response(Base):
+    """One respondent's answers to one survey version, with the derived score fields."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 10)", name="score_range"),
+        Index("ix_responses_version_submitted", "survey_version_id", "submitted_at"),
+        Index("ix_responses_submitted_at", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_versions.id", ondelete="CASCADE")
+    )
+    # One response per invitation; anonymous link answers have none.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
+    )
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "response_channel"))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[ResponseStatus] = mapped_column(enum_type(ResponseStatus, "response_status"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[int | None]
+    nps_category: Mapped[NpsCategory | None] = mapped_column(enum_type(NpsCategory, "nps_category"))
+    csat_satisfied: Mapped[bool | None]
+    ces_easy: Mapped[bool | None]
+    is_unhappy: Mapped[bool] = mapped_column(default=False)
+    has_comment: Mapped[bool] = mapped_column(default=False)
+    contact_requested: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # When the respondent submitted (provisional scores have none yet).
+    submitted_at: Mapped[datetime | None]
+    # Opaque id of an anonymous respondent's browser session, so re-submits update one response.
+    anonymous_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    survey_version: Mapped[SurveyVersion] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
