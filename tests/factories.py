@@ -10,7 +10,18 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.roles import Role
-from surveyapp.models import Survey, SurveyKind, SurveyVersion, Team, User
+from surveyapp.domain.scoring import derive_scores
+from surveyapp.domain.survey_definition import from_document
+from surveyapp.models import (
+    Channel,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyKind,
+    SurveyVersion,
+    Team,
+    User,
+)
 from surveyapp.services import surveys
 from surveyapp.services.auth import hash_password
 
@@ -81,3 +92,44 @@ def make_published_survey(
     survey.link_enabled = link_enabled
     version = surveys.publish(session, survey.id, clock=clock, actor=publisher)
     return survey, version
+
+
+def make_response(
+    session: Session,
+    version: SurveyVersion,
+    *,
+    score: int = 9,
+    comment: str | None = None,
+    locale: str = "en",
+    channel: Channel = Channel.LINK,
+    started_at: datetime | None = None,
+) -> Response:
+    """A complete response to ``version`` (an NPS-style survey with ``score`` as its rating)."""
+    definition = from_document(version.definition)
+    primary = definition.primary_rating
+    assert primary is not None
+    answers: dict[str, object] = {primary.key: score}
+    text_key = next((q.key for q in definition.second_step(score) if q.type == "text"), None)
+    if comment and text_key:
+        answers[text_key] = comment
+    derived = derive_scores(primary.type, score)
+    at = started_at or datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
+    response = Response(
+        survey_version_id=version.id,
+        channel=channel,
+        locale=locale,
+        status=ResponseStatus.COMPLETE,
+        answers=answers,
+        score=score,
+        nps_category=derived.nps_category,
+        csat_satisfied=derived.csat_satisfied,
+        ces_easy=derived.ces_easy,
+        is_unhappy=derived.is_unhappy,
+        has_comment=bool(comment and text_key),
+        started_at=at,
+        updated_at=at,
+        submitted_at=at,
+    )
+    session.add(response)
+    session.flush()
+    return response

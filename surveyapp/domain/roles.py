@@ -25,6 +25,8 @@ SECTION_ROLES: dict[str, frozenset[Role]] = {
     "touchpoints": frozenset({Role.ADMIN, Role.CX_OWNER, Role.VIEWER}),
     "contacts": frozenset({Role.ADMIN, Role.CX_OWNER, Role.MANAGER, Role.AGENT}),
     "cases": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    # Responses carry customers' own words: everyone who works with customers reads them.
+    "responses": ALL_ROLES,
     "reports": ALL_ROLES,
     "admin": frozenset({Role.ADMIN}),
 }

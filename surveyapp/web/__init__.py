@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from surveyapp.extensions import limiter
-from surveyapp.web import admin, auth, health, home, sections
+from surveyapp.web import admin, auth, health, home, public, responses, sections, surveys
 from surveyapp.web.navigation import init_navigation
 from surveyapp.web.uow import init_request_session
 
@@ -20,5 +20,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(responses.bp)
+    app.register_blueprint(public.bp)
     for blueprint in sections.blueprints:
         app.register_blueprint(blueprint)

@@ -31,7 +31,7 @@ class NavItem:
 NAV_ITEMS = (
     *(
         NavItem(section, f"{section}.index", SECTION_TITLES[section])
-        for section in ("surveys", "touchpoints", "contacts", "cases", "reports")
+        for section in ("surveys", "touchpoints", "contacts", "responses", "cases", "reports")
     ),
     NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),
 )

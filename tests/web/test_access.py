@@ -11,18 +11,37 @@ from werkzeug.routing import Rule
 from surveyapp.domain.roles import SECTION_ROLES, Role
 from surveyapp.web.decorators import SECTION_ATTRIBUTE
 from tests.conftest import AuthActions, csrf_token
-from tests.factories import make_user
+from tests.factories import make_published_survey, make_response, make_user
 
 # Reachable without signing in; everything else must carry a staff section.
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.language"}
+PUBLIC_BLUEPRINTS = {"public"}
+
+
+def _is_public(endpoint: str) -> bool:
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.split(".", maxsplit=1)[0] in PUBLIC_BLUEPRINTS
 
 
 def _staff_rules(app: Flask) -> list[Rule]:
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC_ENDPOINTS]
+    return [rule for rule in app.url_map.iter_rules() if not _is_public(rule.endpoint)]
 
 
-def _url(rule: Rule, sample_user_id: int) -> str:
-    values = {"user_id": sample_user_id}
+def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
+    """One existing object per URL argument, so every staff route can be opened."""
+    survey, version = make_published_survey(session)
+    response = make_response(session, version)
+    session.commit()
+    return {
+        "user_id": sample_user_id,
+        "survey_id": survey.id,
+        "version_number": version.number,
+        "response_id": response.id,
+        "question_key": "score",
+        "locale": "en",
+    }
+
+
+def _url(rule: Rule, values: dict[str, object]) -> str:
     missing = set(rule.arguments) - set(values)
     assert not missing, f"add a sample value for {missing} of {rule.rule}"
     return rule.build({name: values[name] for name in rule.arguments})[1]
@@ -45,9 +64,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
     sample = make_user(session)
-    session.commit()
+    values = _sample_values(session, sample.id)
     for rule in _staff_rules(app):
-        url = _url(rule, sample.id)
+        url = _url(rule, values)
         if "GET" in rule.methods:
             response = client.get(url)
         else:
@@ -61,12 +80,13 @@ def test_each_role_opens_exactly_its_sections(
     role: Role, app: Flask, client: FlaskClient, session: Session, auth: AuthActions
 ) -> None:
     sample = make_user(session, role=Role.ADMIN)  # keeps an admin around for demotion rules
+    values = _sample_values(session, sample.id)
     auth.login_as(role)
     for rule in _staff_rules(app):
         if rule.endpoint == "auth.logout":
             continue  # walked last: it ends the session
         section = getattr(app.view_functions[rule.endpoint], SECTION_ATTRIBUTE)
-        status = _request(client, rule, _url(rule, sample.id))
+        status = _request(client, rule, _url(rule, values))
         if role in SECTION_ROLES[section]:
             assert status not in (302, 401, 403), f"{role} refused at {rule.endpoint}"
             if "GET" in rule.methods:
@@ -100,10 +120,12 @@ def test_every_form_refuses_a_post_without_csrf_token(
     app: Flask, client: FlaskClient, session: Session, auth: AuthActions
 ) -> None:
     admin = auth.login_as(Role.ADMIN)
+    values = _sample_values(session, admin.id)
     posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
     assert len(posts) >= 8
     for rule in posts:
-        response = client.post(_url(rule, admin.id), data={"name": "x", "email": "a@example.com"})
+        url = _url(rule, {**values, "token": "not-a-token", "slug": "not-a-slug"})
+        response = client.post(url, data={"name": "x", "email": "a@example.com"})
         assert response.status_code == 400, rule.endpoint
         assert "security token" in response.get_data(as_text=True), rule.endpoint
     assert client.get("/").status_code == 200  # still signed in: logout refused too

@@ -1,0 +1,7 @@
+"""Respondent pages: personal and anonymous survey links. No sign-in, own rate limits."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from surveyapp.web.public import views  # noqa: E402, F401 -- registers the routes on bp
