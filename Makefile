@@ -72,7 +72,7 @@ translations: $(VENV)/.run-installed
 extract-messages: $(VENV)/.run-installed
 	$(BIN)/pybabel extract -F surveyapp/translations/babel.cfg -k _l -k N_ \
 	  --no-location --sort-output --omit-header -o surveyapp/translations/messages.pot .
-	$(BIN)/pybabel update -N --no-wrap -i surveyapp/translations/messages.pot -d surveyapp/translations
+	$(BIN)/pybabel update -N --no-wrap --ignore-obsolete -i surveyapp/translations/messages.pot -d surveyapp/translations
 
 # Re-pin the lock files after changing dependencies in pyproject.toml.
 lock: | $(VENV)/bin/python

@@ -274,7 +274,7 @@ def set_archived(
 def _editable(session: Session, survey_id: int) -> Survey:
     survey = get_survey(session, survey_id)
     if survey.status == SurveyStatus.ARCHIVED:
-        raise Conflict(N_("Archived surveys cannot be changed. Restore it first."))
+        raise Conflict(N_("Archived surveys cannot be changed. Restore the survey first."))
     return survey
 
 
