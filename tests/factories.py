@@ -14,6 +14,7 @@ from surveyapp.domain.scoring import derive_scores
 from surveyapp.domain.survey_definition import from_document
 from surveyapp.models import (
     Channel,
+    Contact,
     Response,
     ResponseStatus,
     Survey,
@@ -133,3 +134,22 @@ def make_response(
     session.add(response)
     session.flush()
     return response
+
+
+def make_contact(session: Session, **fields: object) -> Contact:
+    """A contact with a unique external id and an email address."""
+    number = next(_sequence)
+    contact = Contact(
+        external_id=str(fields.pop("external_id", f"C-{number}")),
+        email=fields.pop("email", f"customer{number}@example.com"),  # type: ignore[arg-type]
+        name=fields.pop("name", f"Customer {number}"),  # type: ignore[arg-type]
+        locale=fields.pop("locale", "en"),  # type: ignore[arg-type]
+        timezone=fields.pop("timezone", "Europe/Berlin"),  # type: ignore[arg-type]
+        attributes=fields.pop("attributes", {}),  # type: ignore[arg-type]
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert not fields, f"unknown contact fields {fields}"
+    session.add(contact)
+    session.flush()
+    return contact

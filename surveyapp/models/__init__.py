@@ -2,6 +2,13 @@
 
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base
+from surveyapp.models.contacts import (
+    ConsentEvent,
+    ConsentSetting,
+    ConsentText,
+    Contact,
+    SuppressedAddress,
+)
 from surveyapp.models.jobs import WorkerHeartbeat
 from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response, ResponseStatus
 from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
@@ -11,10 +18,15 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Channel",
+    "ConsentEvent",
+    "ConsentSetting",
+    "ConsentText",
+    "Contact",
     "Invitation",
     "LinkFetch",
     "Response",
     "ResponseStatus",
+    "SuppressedAddress",
     "Survey",
     "SurveyKind",
     "SurveyStatus",

@@ -42,6 +42,10 @@ class Invitation(Base):
     survey_version_id: Mapped[int] = mapped_column(
         ForeignKey("survey_versions.id", ondelete="CASCADE")
     )
+    # Test links have no contact; erasing a contact keeps the invitation's statistics.
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, "invitation_channel"))
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
