@@ -12,6 +12,7 @@ from surveyapp.models.contacts import (
 from surveyapp.models.jobs import WorkerHeartbeat
 from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response, ResponseStatus
 from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
+from surveyapp.models.touchpoints import Interaction, JourneyStage, Touchpoint, TriggerRule
 from surveyapp.models.users import Team, User
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "ConsentSetting",
     "ConsentText",
     "Contact",
+    "Interaction",
     "Invitation",
+    "JourneyStage",
     "LinkFetch",
     "Response",
     "ResponseStatus",
@@ -32,6 +35,8 @@ __all__ = [
     "SurveyStatus",
     "SurveyVersion",
     "Team",
+    "Touchpoint",
+    "TriggerRule",
     "User",
     "WorkerHeartbeat",
 ]

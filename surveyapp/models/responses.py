@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.domain.scoring import NpsCategory
+from surveyapp.domain.states import InvitationState
 from surveyapp.models.base import Base, enum_type
 from surveyapp.models.surveys import SurveyVersion
 
@@ -36,6 +37,7 @@ class Invitation(Base):
     """A personal invitation to answer one survey version; found by its token's hash only."""
 
     __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_state_send_at", "state", "send_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -48,6 +50,18 @@ class Invitation(Base):
     )
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, "invitation_channel"))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Planned invitations come from an interaction and a rule; test links have neither.
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"), index=True
+    )
+    trigger_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trigger_rules.id", ondelete="SET NULL")
+    )
+    state: Mapped[InvitationState] = mapped_column(enum_type(InvitationState, "invitation_state"))
+    send_at: Mapped[datetime | None]
+    # Every check of the planning decision: [{"name", "passed", "reason", "detail"}].
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    suppression_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

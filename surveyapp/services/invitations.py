@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from surveyapp.domain import link_scanning
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
+from surveyapp.domain.states import InvitationState
 from surveyapp.domain.tokens import generate_token, hash_token
 from surveyapp.models import (
     Channel,
@@ -62,6 +63,9 @@ def create_test_invitation(
         token_hash=hash_token(token),
         survey_version_id=version.id,
         channel=Channel.TEST,
+        # A test link is handed over on screen: it counts as sent, and no job ever mails it.
+        state=InvitationState.SENT,
+        send_at=now,
         locale=locale,
         created_at=now,
         expires_at=now + TEST_INVITATION_LIFETIME,
