@@ -206,6 +206,8 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_invitations_state_send_at")
         batch_op.drop_index(batch_op.f("ix_invitations_interaction_id"))
+        # SQLite rebuilds the table: the enum's CHECK must go before its column does.
+        batch_op.drop_constraint(batch_op.f("ck_invitations_invitation_state"), type_="check")
         batch_op.drop_column("suppression_reasons")
         batch_op.drop_column("checks")
         batch_op.drop_column("send_at")
