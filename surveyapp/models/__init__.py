@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models; importing this package makes ``Base.metadata`` complete."""
 
+from surveyapp.models.api_keys import ApiKey
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base
 from surveyapp.models.contacts import (
@@ -16,6 +17,7 @@ from surveyapp.models.touchpoints import Interaction, JourneyStage, Touchpoint, 
 from surveyapp.models.users import Team, User
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "Base",
     "Channel",

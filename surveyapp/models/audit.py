@@ -20,6 +20,8 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the action came through the API with this key.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     # The actor's email at the time, so the trail stays readable after a user is renamed.
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.tokens import hash_token
-from surveyapp.models import AuditEvent, User
+from surveyapp.models import ApiKey, AuditEvent, User
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ def record(
     target: Any | None = None,
     details: dict[str, Any] | None = None,
     ip: str | None = None,
+    api_key: ApiKey | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (flushed with the caller's transaction).
 
@@ -34,7 +35,8 @@ def record(
     event = AuditEvent(
         occurred_at=clock.now(),
         actor_id=actor.id if actor else None,
-        actor_label=actor.email if actor else (actor_label or "system"),
+        actor_label=_label(actor, api_key, actor_label),
+        api_key_id=api_key.id if api_key else None,
         action=action,
         target_type=type(target).__name__ if target is not None else None,
         target_id=str(target.id) if target is not None else None,
@@ -44,6 +46,14 @@ def record(
     session.add(event)
     log.info("Audit %s by %s", action, event.actor_label)
     return event
+
+
+def _label(actor: User | None, api_key: ApiKey | None, fallback: str | None) -> str:
+    if actor is not None:
+        return actor.email
+    if api_key is not None:
+        return f"API key {api_key.name} ({api_key.prefix}…)"
+    return fallback or "system"
 
 
 def list_recent(session: Session, *, limit: int = 100) -> Sequence[AuditEvent]:
