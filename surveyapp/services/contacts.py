@@ -81,15 +81,20 @@ def upsert_contact(session: Session, data: ContactData, *, clock: Clock) -> tupl
         raise ValidationFailed.on_field(
             "external_id", N_("This contact was erased and cannot be filled in again.")
         )
+    apply_fields(contact, clean)
+    contact.updated_at = now
+    session.flush()
+    return contact, created
+
+
+def apply_fields(contact: Contact, clean: ContactData) -> None:
+    """Copy the given (not ``None``) fields of ``clean`` onto ``contact``; merge attributes."""
     for field_name in ("email", "name", "locale", "timezone"):
         value = getattr(clean, field_name)
         if value is not None:
             setattr(contact, field_name, value)
     if clean.attributes:
         contact.attributes = {**contact.attributes, **clean.attributes}
-    contact.updated_at = now
-    session.flush()
-    return contact, created
 
 
 def find_by_external_id(session: Session, external_id: str) -> Contact | None:

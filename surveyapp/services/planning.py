@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain import eligibility
@@ -21,19 +21,10 @@ from surveyapp.domain.eligibility import Check, Condition, QuietHours
 from surveyapp.domain.states import InvitationState
 from surveyapp.domain.tokens import generate_token, hash_token
 from surveyapp.models import Channel, Contact, Interaction, Invitation, SurveyVersion, TriggerRule
-from surveyapp.services import consent, contacts, surveys
+from surveyapp.services.planning_facts import PlanningFacts, QueryFacts, day_start
 
 log = logging.getLogger(__name__)
 
-# Invitations that count as "asked" for recontact periods and daily caps.
-ASKED_STATES = (
-    InvitationState.QUEUED,
-    InvitationState.SENDING,
-    InvitationState.SENT,
-    InvitationState.ANSWERED,
-    InvitationState.EXPIRED,
-    InvitationState.UNCERTAIN,
-)
 DEFAULT_TIMEZONE = "UTC"
 
 
@@ -62,42 +53,61 @@ def plan_invitations(
 ) -> list[Invitation]:
     """Decide and store the invitation for ``interaction`` (queued or suppressed with reasons).
 
-    The active rule of the touchpoint with the best priority whose conditions hold is used;
-    when none holds, the best rule's failed condition is recorded. An interaction that already
-    has invitations gets nothing new. Flushes.
+    An interaction that already has invitations gets nothing new. Flushes.
     """
     existing = session.scalars(
         select(Invitation).where(Invitation.interaction_id == interaction.id)
     ).all()
     if existing:
         return list(existing)
-    rules = active_rules(session, interaction.touchpoint_id)
-    if not rules:
+    invitation = build_invitation(session, interaction, clock=clock, facts=QueryFacts(session))
+    if invitation is None:
         return []
-    decision = decide(session, interaction, _choose_rule(rules, interaction), clock=clock)
-    if decision.version is None:
-        return []
-    invitation = _store(session, interaction, decision, clock=clock)
+    session.add(invitation)
+    session.flush()
     return [invitation]
+
+
+def build_invitation(
+    session: Session, interaction: Interaction, *, clock: Clock, facts: PlanningFacts
+) -> Invitation | None:
+    """The invitation planning decides for ``interaction``, built but not added to the session.
+
+    The active rule of the touchpoint with the best priority whose conditions hold is used;
+    when none holds, the best rule's failed condition is recorded. ``None`` when the
+    touchpoint has no active rule or its survey was never published. ``facts.note`` sees the
+    result, so later decisions of a batch count it.
+    """
+    rules = facts.rules(interaction.touchpoint_id)
+    if not rules:
+        return None
+    rule = _choose_rule(rules, interaction)
+    decision = decide(session, interaction, rule, clock=clock, facts=facts)
+    if decision.version is None:
+        return None
+    invitation = _build(interaction, decision, clock=clock)
+    facts.note(invitation, rule.survey_id)
+    return invitation
 
 
 def active_rules(session: Session, touchpoint_id: int) -> Sequence[TriggerRule]:
     """The touchpoint's active rules, best priority (lowest number) first."""
-    query = (
-        select(TriggerRule)
-        .where(TriggerRule.touchpoint_id == touchpoint_id, TriggerRule.is_active.is_(True))
-        .order_by(TriggerRule.priority, TriggerRule.id)
-    )
-    return session.scalars(query).all()
+    return QueryFacts(session).rules(touchpoint_id)
 
 
 def decide(
-    session: Session, interaction: Interaction, rule: TriggerRule, *, clock: Clock
+    session: Session,
+    interaction: Interaction,
+    rule: TriggerRule,
+    *,
+    clock: Clock,
+    facts: PlanningFacts | None = None,
 ) -> Decision:
     """Run every check of ``rule`` for ``interaction`` without storing anything."""
+    known = facts or QueryFacts(session)
     contact = interaction.contact
     now = clock.now()
-    version = surveys.latest_version(session, rule.survey_id)
+    version = known.latest_version(rule.survey_id)
     checks = [
         Check(
             "survey",
@@ -105,11 +115,11 @@ def decide(
             "survey_published" if version else "survey_not_published",
         ),
         _conditions_check(rule, interaction, contact),
-        *_address_checks(session, rule, contact),
-        _consent_check(session, rule, contact),
-        *_recontact_checks(session, rule, contact, now),
+        *_address_checks(known, rule, contact),
+        _consent_check(known, rule, contact),
+        *_recontact_checks(known, rule, contact, now),
         _sampling_check(rule, interaction, contact),
-        _cap_check(session, rule, now),
+        _cap_check(known, rule, now),
     ]
     planned = interaction.occurred_at + timedelta(minutes=rule.delay_minutes)
     send_at = eligibility.next_send_time(
@@ -162,18 +172,18 @@ def _conditions_check(rule: TriggerRule, interaction: Interaction, contact: Cont
     return Check("conditions", False, "condition", failed.describe())
 
 
-def _address_checks(session: Session, rule: TriggerRule, contact: Contact) -> list[Check]:
+def _address_checks(facts: PlanningFacts, rule: TriggerRule, contact: Contact) -> list[Check]:
     if rule.channel != ConsentChannel.EMAIL:
         return []
     if contact.erased_at is not None or not contact.email:
         return [Check("address", False, "no_email")]
-    if contacts.is_suppressed(session, contact.email):
+    if facts.is_suppressed(contact.email):
         return [Check("address", False, "suppressed_address")]
     return [Check("address", True, "email_present")]
 
 
-def _consent_check(session: Session, rule: TriggerRule, contact: Contact) -> Check:
-    decision = consent.decision_for(session, contact.id, rule.channel)
+def _consent_check(facts: PlanningFacts, rule: TriggerRule, contact: Contact) -> Check:
+    decision = facts.consent(contact.id, rule.channel)
     return Check(
         "consent",
         decision.allowed,
@@ -183,11 +193,11 @@ def _consent_check(session: Session, rule: TriggerRule, contact: Contact) -> Che
 
 
 def _recontact_checks(
-    session: Session, rule: TriggerRule, contact: Contact, now: datetime
+    facts: PlanningFacts, rule: TriggerRule, contact: Contact, now: datetime
 ) -> list[Check]:
     checks = []
     if rule.recontact_days_contact:
-        last = _last_asked(session, contact.id, None)
+        last = facts.last_asked(contact.id, None)
         too_soon = eligibility.within_recontact_period(
             last, now, timedelta(days=rule.recontact_days_contact)
         )
@@ -200,7 +210,7 @@ def _recontact_checks(
             )
         )
     if rule.recontact_days_survey:
-        last = _last_asked(session, contact.id, rule.survey_id)
+        last = facts.last_asked(contact.id, rule.survey_id)
         too_soon = eligibility.within_recontact_period(
             last, now, timedelta(days=rule.recontact_days_survey)
         )
@@ -215,15 +225,6 @@ def _recontact_checks(
     return checks
 
 
-def _last_asked(session: Session, contact_id: int, survey_id: int | None) -> datetime | None:
-    query = select(func.max(Invitation.send_at)).where(
-        Invitation.contact_id == contact_id, Invitation.state.in_(ASKED_STATES)
-    )
-    if survey_id is not None:
-        query = query.join(SurveyVersion).where(SurveyVersion.survey_id == survey_id)
-    return session.scalar(query)
-
-
 def _sampling_check(rule: TriggerRule, interaction: Interaction, contact: Contact) -> Check:
     strata = rule.strata or {}
     attribute = strata.get("attribute")
@@ -235,20 +236,10 @@ def _sampling_check(rule: TriggerRule, interaction: Interaction, contact: Contac
     return Check("sampling", sampled, "sampled" if sampled else "sampling", f"rate {rate:g}")
 
 
-def _cap_check(session: Session, rule: TriggerRule, now: datetime) -> Check:
+def _cap_check(facts: PlanningFacts, rule: TriggerRule, now: datetime) -> Check:
     if not rule.daily_cap:
         return Check("daily_cap", True, "no_cap")
-    day_start = datetime.combine(now.date(), time.min, tzinfo=UTC)
-    queued_today = (
-        session.scalar(
-            select(func.count()).where(
-                Invitation.trigger_rule_id == rule.id,
-                Invitation.state.in_(ASKED_STATES),
-                Invitation.created_at >= day_start,
-            )
-        )
-        or 0
-    )
+    queued_today = facts.asked_today(rule.id, day_start(now))
     under = queued_today < rule.daily_cap
     return Check(
         "daily_cap",
@@ -258,17 +249,15 @@ def _cap_check(session: Session, rule: TriggerRule, now: datetime) -> Check:
     )
 
 
-def _store(
-    session: Session, interaction: Interaction, decision: Decision, *, clock: Clock
-) -> Invitation:
+def _build(interaction: Interaction, decision: Decision, *, clock: Clock) -> Invitation:
     assert decision.version is not None  # noqa: S101 -- checked by the caller
     now = clock.now()
     queued = decision.is_queued
     send_at = decision.send_at if queued else None
     expires_from = send_at or now
     invitation = Invitation(
-        # The token itself is generated when the mail is composed; until then only its hash
-        # exists, so nobody can guess the link of a planned invitation.
+        # A placeholder: dispatch generates the real token (and replaces this hash) when it
+        # composes the mail, so no working link exists before then.
         token_hash=hash_token(generate_token()),
         survey_version_id=decision.version.id,
         contact_id=interaction.contact_id,
@@ -278,17 +267,17 @@ def _store(
         locale=interaction.contact.locale,
         state=InvitationState.QUEUED if queued else InvitationState.SUPPRESSED,
         send_at=send_at,
-        checks=[asdict(check) for check in decision.checks],
+        checks=[
+            {"name": c.name, "passed": c.passed, "reason": c.reason, "detail": c.detail}
+            for c in decision.checks
+        ],
         suppression_reasons=decision.reasons,
         created_at=now,
         expires_at=expires_from + timedelta(days=decision.rule.expiry_days),
     )
-    session.add(invitation)
-    session.flush()
-    log.info(
-        "Interaction %s: invitation %s %s",
+    log.debug(
+        "Interaction %s: %s",
         interaction.id,
-        invitation.id,
         "queued" if queued else f"suppressed ({', '.join(decision.reasons)})",
     )
     return invitation

@@ -1,0 +1,211 @@
+"""Recording batches of interactions fast: a handful of queries per batch, not per item."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from surveyapp.domain.clock import Clock
+from surveyapp.domain.i18n import N_
+from surveyapp.models import Base, Contact, Interaction, Invitation, Touchpoint
+from surveyapp.services import contacts, planning
+from surveyapp.services.contacts import ContactData
+from surveyapp.services.errors import ValidationFailed
+from surveyapp.services.planning_facts import BatchFacts
+from surveyapp.services.touchpoints import InteractionData
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+MAX_KEY = 200
+
+
+@dataclass
+class ItemResult:
+    """The outcome of one batch item: created, existing (idempotent repeat) or invalid."""
+
+    index: int
+    idempotency_key: str
+    status: str
+    interaction: Interaction | None = None
+    invitations: list[Invitation] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def record_interactions(
+    session: Session, items: Sequence[InteractionData], *, clock: Clock
+) -> list[ItemResult]:
+    """Store the valid interactions of a batch and plan their invitations; report every item.
+
+    Invalid items (unknown touchpoint, bad contact fields, empty or repeated id within the
+    batch) are reported with per-field messages and skipped; the valid ones are stored in the
+    caller's transaction. Idempotent on each item's id. Raises ``ValidationFailed`` for more
+    than ``MAX_BATCH`` items. Rows are written with one executemany per table (SQLite cannot
+    batch ORM inserts that need generated keys back).
+    """
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed.on_field("items", N_("Send at most 1,000 interactions at once."))
+    results = [
+        ItemResult(i, item.idempotency_key.strip(), "invalid") for i, item in enumerate(items)
+    ]
+    with session.no_autoflush:
+        existing = _existing(session, [r.idempotency_key for r in results])
+        touchpoints = _touchpoints(session, {i.touchpoint_key.strip().lower() for i in items})
+        valid = _validate(items, results, existing, touchpoints)
+        contact_by_id = _upsert_contacts(session, [clean for _, clean in valid], clock)
+    new = _insert_interactions(
+        session, [items[r.index] for r, _ in valid], touchpoints, contact_by_id, clock
+    )
+    facts = BatchFacts(session, (i.contact_id for i in new), (i.contact.email or "" for i in new))
+    planned: list[Invitation] = []
+    for (result, _), interaction in zip(valid, new, strict=True):
+        result.status = "created"
+        result.interaction = interaction
+        invitation = planning.build_invitation(session, interaction, clock=clock, facts=facts)
+        if invitation is not None:
+            result.invitations = [invitation]
+            planned.append(invitation)
+    _insert_rows(session, Invitation, planned)
+    log.info(
+        "Batch of %d interactions: %d created, %d existing, %d invalid",
+        len(items),
+        len(new),
+        sum(r.status == "existing" for r in results),
+        sum(r.status == "invalid" for r in results),
+    )
+    return results
+
+
+def _existing(session: Session, keys: list[str]) -> dict[str, Interaction]:
+    found = session.scalars(
+        select(Interaction).where(Interaction.idempotency_key.in_([k for k in keys if k]))
+    ).all()
+    return {interaction.idempotency_key: interaction for interaction in found}
+
+
+def _touchpoints(session: Session, keys: set[str]) -> dict[str, Touchpoint]:
+    found = session.scalars(select(Touchpoint).where(Touchpoint.key.in_(keys))).all()
+    return {touchpoint.key: touchpoint for touchpoint in found}
+
+
+def _validate(
+    items: Sequence[InteractionData],
+    results: list[ItemResult],
+    existing: dict[str, Interaction],
+    touchpoints: dict[str, Touchpoint],
+) -> list[tuple[ItemResult, ContactData]]:
+    """The valid items with their cleaned contact data; the others get their errors."""
+    valid: list[tuple[ItemResult, ContactData]] = []
+    seen: set[str] = set()
+    for result, item in zip(results, items, strict=True):
+        key = result.idempotency_key
+        if key in existing:
+            result.status = "existing"
+            result.interaction = existing[key]
+            continue
+        clean, errors = _checked(item, key, seen, touchpoints)
+        seen.add(key)
+        if clean is None:
+            result.errors = errors
+            continue
+        valid.append((result, clean))
+    return valid
+
+
+def _checked(
+    item: InteractionData, key: str, seen: set[str], touchpoints: dict[str, Touchpoint]
+) -> tuple[ContactData | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    clean: ContactData | None = None
+    if not key or len(key) > MAX_KEY:
+        errors["id"] = N_("Give an interaction id of 1 to 200 characters.")
+    elif key in seen:
+        errors["id"] = N_("This id appears twice in the batch.")
+    if item.touchpoint_key.strip().lower() not in touchpoints:
+        errors["touchpoint"] = N_("There is no touchpoint with this key.")
+    try:
+        clean = contacts.normalise(item.contact)
+    except ValidationFailed as failed:
+        errors.update({f"contact.{name}": message for name, message in failed.field_errors.items()})
+    return (None if errors else clean), errors
+
+
+def _upsert_contacts(
+    session: Session, cleaned: list[ContactData], clock: Clock
+) -> dict[str, Contact]:
+    wanted = {clean.external_id: clean for clean in cleaned}  # the last mention wins
+    by_id = _contacts_by_external_id(session, list(wanted))
+    now = clock.now()
+    fresh: list[Contact] = []
+    for external_id, clean in wanted.items():
+        contact = by_id.get(external_id)
+        if contact is None:
+            contact = Contact(external_id=external_id, attributes={}, created_at=now)
+            fresh.append(contact)
+        if contact.erased_at is None:
+            contacts.apply_fields(contact, clean)
+        contact.updated_at = now
+    session.flush()
+    _insert_rows(session, Contact, fresh)
+    return _contacts_by_external_id(session, list(wanted))
+
+
+def _contacts_by_external_id(session: Session, external_ids: list[str]) -> dict[str, Contact]:
+    found = session.scalars(select(Contact).where(Contact.external_id.in_(external_ids))).all()
+    return {contact.external_id: contact for contact in found}
+
+
+def _insert_rows(session: Session, model: type[Base], objects: Sequence[Base]) -> None:
+    """Insert transient objects with one executemany (no RETURNING, so SQLite batches too)."""
+    if not objects:
+        return
+    table = cast(Table, model.__table__)
+    columns = [c.key for c in table.columns if c.key != "id"]
+    rows = [{name: getattr(obj, name) for name in columns} for obj in objects]
+    # A Core executemany: the ORM's bulk path splits rows whose values differ in shape.
+    session.execute(table.insert(), rows)
+
+
+def _insert_interactions(
+    session: Session,
+    items: list[InteractionData],
+    touchpoints: dict[str, Touchpoint],
+    contact_by_id: dict[str, Contact],
+    clock: Clock,
+) -> list[Interaction]:
+    """Insert the batch's interactions and load them back (ids and relationships), in order."""
+    built = [_new_interaction(item, touchpoints, contact_by_id, clock) for item in items]
+    _insert_rows(session, Interaction, built)
+    keys = [interaction.idempotency_key for interaction in built]
+    loaded = session.scalars(select(Interaction).where(Interaction.idempotency_key.in_(keys)))
+    by_key = {interaction.idempotency_key: interaction for interaction in loaded}
+    return [by_key[key] for key in keys]
+
+
+def _new_interaction(
+    item: InteractionData,
+    touchpoints: dict[str, Touchpoint],
+    contact_by_id: dict[str, Contact],
+    clock: Clock,
+) -> Interaction:
+    touchpoint = touchpoints[item.touchpoint_key.strip().lower()]
+    contact = contact_by_id[item.contact.external_id.strip()]
+    return Interaction(
+        idempotency_key=item.idempotency_key.strip(),
+        touchpoint_id=touchpoint.id,
+        contact_id=contact.id,
+        occurred_at=item.occurred_at,
+        received_at=clock.now(),
+        attributes=dict(item.attributes),
+        contact_channel=item.contact_channel,
+        agent_external_id=item.agent_external_id,
+        agent_name=item.agent_name,
+        first_response_seconds=item.first_response_seconds,
+        resolution_seconds=item.resolution_seconds,
+        solved_first_contact=item.solved_first_contact,
+    )
