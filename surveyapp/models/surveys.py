@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.models.base import Base, enum_type
+from surveyapp.models.users import User
 
 
 class SurveyKind(StrEnum):
@@ -65,3 +66,4 @@ class SurveyVersion(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
+    published_by: Mapped[User | None] = relationship(lazy="selectin")

@@ -24,7 +24,7 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.services import audit, surveys
-from surveyapp.services.errors import NotFound, ServiceError
+from surveyapp.services.errors import Conflict, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def create_test_invitation(
     ``ValidationFailed`` before the first publish. Flushes.
     """
     survey = surveys.get_survey(session, survey_id)
+    if survey.status == SurveyStatus.ARCHIVED:
+        raise Conflict(N_("Archived surveys cannot be changed. Restore the survey first."))
     version = surveys.latest_version(session, survey_id)
     if version is None:
         raise NotFound(N_("Publish the survey before creating a test link."))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
@@ -41,7 +41,12 @@ class PublishBlocked(ValidationFailed):
 
 def list_surveys(session: Session, *, include_archived: bool = False) -> Sequence[Survey]:
     """Surveys by name; archived ones only when asked."""
-    query = select(Survey).order_by(Survey.status, func.lower(Survey.name))
+    # The list shows each survey's newest version: load them all in one more query.
+    query = (
+        select(Survey)
+        .options(selectinload(Survey.versions))
+        .order_by(Survey.status, func.lower(Survey.name))
+    )
     if not include_archived:
         query = query.where(Survey.status == SurveyStatus.ACTIVE)
     return session.scalars(query).all()

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-from surveyapp.web.surveys import views  # noqa: E402, F401 -- registers the routes on bp
+# Importing the view modules registers their routes on bp.
+from surveyapp.web.surveys import (  # noqa: E402, F401
+    preview_views,
+    question_views,
+    settings_views,
+    views,
+)
