@@ -6,10 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
-from surveyapp.domain.roles import SECTION_ROLES, can_open
+from surveyapp.domain.roles import SECTION_ROLES, Role, can_open
 from surveyapp.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +36,36 @@ def staff_view(section: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         setattr(guarded, SECTION_ATTRIBUTE, section)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+# The roles a view admits for changes (POST and other non-reading methods); the route-walk
+# test reads it. @staff_view's functools.wraps copies it to the outer view.
+ACTION_ROLES_ATTRIBUTE = "action_roles"
+
+
+def has_role(roles: frozenset[Role]) -> bool:
+    """Whether the signed-in user has one of ``roles``."""
+    return bool(current_user.is_authenticated and current_user.role in roles)
+
+
+def changes_need(roles: frozenset[Role]) -> Callable[[F], F]:
+    """Refuse (403) any request but GET/HEAD from users without one of ``roles``.
+
+    Goes below ``@staff_view(...)``, which admits the section's readers and sends anonymous
+    visitors to sign in; readers keep every page, only changes need these roles.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if request.method not in {"GET", "HEAD"} and not has_role(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(guarded, ACTION_ROLES_ATTRIBUTE, roles)
         return guarded  # type: ignore[return-value]
 
     return decorate
