@@ -27,6 +27,15 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable and the fix."""
 
 
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be true or false, not {raw!r}.")
+
+
 def _int(name: str, raw: str, *, minimum: int, maximum: int) -> int:
     try:
         value = int(raw)
@@ -95,6 +104,10 @@ class Config:
     port: int = 5000
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "5 per minute"
+    # Requests per API key to /api/v1, counted across all its endpoints.
+    api_rate_limit: str = "600 per minute"
+    # Off only for benchmarks or behind a proxy that limits by itself.
+    ratelimit_enabled: bool = True
     max_content_length: int = 2 * 1024 * 1024
     testing: bool = False
     unknown_keys: tuple[str, ...] = field(default=(), compare=False)
@@ -207,6 +220,8 @@ def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
             _ratelimit_storage_url,
         ),
         "LOGIN_RATE_LIMIT": ("login_rate_limit", text),
+        "API_RATE_LIMIT": ("api_rate_limit", text),
+        "RATELIMIT_ENABLED": ("ratelimit_enabled", _bool),
         "MAX_CONTENT_LENGTH": (
             "max_content_length",
             lambda n, r: _int(n, r, minimum=1024, maximum=1024**3),

@@ -64,6 +64,7 @@ def _load_config(app: Flask, settings: Config) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
         SUPPORTED_LOCALES=SUPPORTED_LOCALES,
     )
     if settings.base_url:

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from waitress import serve as waitress_serve
 
+from surveyapp.cli_contacts import contacts_cli
 from surveyapp.domain.roles import Role
 from surveyapp.jobs.registry import find_job, job_specs
 from surveyapp.jobs.scheduler import build_scheduler, job_context, start_inprocess, stop_inprocess
@@ -168,5 +169,5 @@ def _print_demo_seed(seeded: demo.DemoSeed) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command to ``app``."""
-    for command in (db_cli, users_cli, jobs_cli, seed_demo, worker, serve):
+    for command in (db_cli, users_cli, jobs_cli, contacts_cli, seed_demo, worker, serve):
         app.cli.add_command(command)

@@ -37,8 +37,10 @@ def test_variables_are_parsed(tmp_path: Path) -> None:
             "SURVEYAPP_LOG_LEVEL": "warning",
             "SURVEYAPP_PORT": "8080",
             "SURVEYAPP_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+            "SURVEYAPP_RATELIMIT_ENABLED": "off",
         }
     )
+    assert config.ratelimit_enabled is False
     assert config.database_url == "postgresql+psycopg://app@db.internal/surveys"
     assert config.base_url == "https://feedback.example.com"
     assert config.default_locale == "de"
@@ -60,6 +62,7 @@ def test_variables_are_parsed(tmp_path: Path) -> None:
         ("SURVEYAPP_DATABASE_URL", "mysql://x/y", "sqlite:/// or postgresql://"),
         ("SURVEYAPP_BASE_URL", "feedback.example.com", "must be a URL"),
         ("SURVEYAPP_SMTP_URL", "http://mail", "smtp or smtps"),
+        ("SURVEYAPP_RATELIMIT_ENABLED", "maybe", "true or false"),
     ],
 )
 def test_malformed_values_are_refused_naming_the_variable(

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN_OPTION = "surveyapp_sqlite_begin"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,7 +40,25 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A deferred transaction that reads and then writes fails at once ("database is
+        # locked", the busy timeout does not apply) when another process wrote meanwhile.
+        # Writers therefore ask for BEGIN IMMEDIATE (see begin_for_writing); readers stay
+        # deferred, so WAL keeps them from blocking anyone.
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_for_writing(session: Session) -> None:
+    """Start the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE).
+
+    A read-only transaction already open is committed first (it holds no changes), so the
+    write lock is taken before anything is read. Elsewhere this does nothing special.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -51,6 +70,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit when the block ends normally, roll back on any exception."""
     session = session_factory()
+    begin_for_writing(session)
     try:
         yield session
         session.commit()

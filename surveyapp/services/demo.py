@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.roles import Role
 from surveyapp.models import Team, User
-from surveyapp.services import teams, users
+from surveyapp.services import demo_responses, teams, users
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,13 @@ class DemoSeed:
 
 
 def seed_demo_workspace(session: Session, *, clock: Clock) -> DemoSeed:
-    """Create the demo admin, teams and colleagues once; later calls change nothing.
+    """Create the demo admin, teams, colleagues, surveys and responses once.
 
-    The admin's password is generated, stored only as a hash, and returned only on the call
-    that created it. Colleagues get generated passwords that are never shown (an admin can
-    reset them). Flushes; the caller commits.
+    Later calls change nothing: the workspace counts as seeded once the demo admin exists. The
+    three template surveys get about six months of responses ending before ``clock.now()``
+    (see ``demo_responses``). The admin's password is generated, stored only as a hash, and
+    returned only on the call that created it. Colleagues get generated passwords that are
+    never shown (an admin can reset them). Flushes; the caller commits.
     """
     if session.scalar(select(User.id).where(User.email == DEMO_ADMIN_EMAIL)) is not None:
         return DemoSeed(admin_email=DEMO_ADMIN_EMAIL, admin_password=None)
@@ -63,11 +65,12 @@ def seed_demo_workspace(session: Session, *, clock: Clock) -> DemoSeed:
         actor=None,
         team_ids=[team.id for team in team_by_name.values()],
     )
+    survey_owner = admin.user
     for email, name, role, team_name in DEMO_STAFF:
         if session.scalar(select(User.id).where(User.email == email)) is not None:
             continue
         team = team_by_name.get(team_name) if team_name else None
-        users.create_user(
+        colleague = users.create_user(
             session,
             email=email,
             name=name,
@@ -77,5 +80,8 @@ def seed_demo_workspace(session: Session, *, clock: Clock) -> DemoSeed:
             actor=admin.user,
             team_ids=[team.id] if team else [],
         )
+        if role == Role.CX_OWNER:
+            survey_owner = colleague.user
+    demo_responses.seed_demo_surveys(session, actor=survey_owner, clock=clock)
     log.info("Demo workspace seeded")
     return DemoSeed(admin_email=DEMO_ADMIN_EMAIL, admin_password=admin.generated_password)

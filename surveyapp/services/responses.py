@@ -22,7 +22,11 @@ BANDS = ("promoter", "passive", "detractor", "unhappy", "not_unhappy")
 
 @dataclass(frozen=True)
 class ResponseFilters:
-    """What the staff list narrows responses to; ``None`` means any. Dates are UTC days."""
+    """What a list narrows responses to; ``None`` means any. Dates are UTC days.
+
+    ``since`` (timezone-aware) keeps responses started or changed at or after that instant
+    (``updated_at >= since``), so an integrator syncing from its last run misses no update.
+    """
 
     survey_id: int | None = None
     channel: Channel | None = None
@@ -31,6 +35,7 @@ class ResponseFilters:
     date_to: date | None = None
     has_comment: bool | None = None
     locale: str | None = None
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ def _filtered(filters: ResponseFilters) -> Select[Response]:
         query = query.where(Response.has_comment.is_(filters.has_comment))
     if filters.locale is not None:
         query = query.where(Response.locale == filters.locale)
+    if filters.since is not None:
+        query = query.where(Response.updated_at >= filters.since)
     return query
 
 

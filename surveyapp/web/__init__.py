@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from surveyapp.extensions import limiter
-from surveyapp.web import admin, auth, health, home, public, responses, sections, surveys
+from surveyapp.extensions import csrf, limiter
+from surveyapp.web import (
+    admin,
+    auth,
+    contacts,
+    health,
+    home,
+    public,
+    responses,
+    sections,
+    surveys,
+    touchpoints,
+)
+from surveyapp.web.api import v1 as api_v1
 from surveyapp.web.navigation import init_navigation
 from surveyapp.web.uow import init_request_session
 
@@ -22,6 +34,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(responses.bp)
+    app.register_blueprint(contacts.bp)
+    app.register_blueprint(touchpoints.bp)
     app.register_blueprint(public.bp)
+    # Integrators authenticate with API keys, never with the session cookie: no CSRF token.
+    csrf.exempt(api_v1.bp)
+    app.register_blueprint(api_v1.bp)
     for blueprint in sections.blueprints:
         app.register_blueprint(blueprint)

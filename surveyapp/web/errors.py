@@ -7,7 +7,7 @@ import secrets
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -95,10 +95,11 @@ def register_error_handlers(app: Flask) -> None:
             return _crash(error)
         # Only the limiter writes user-facing descriptions; werkzeug's defaults stay generic.
         custom = error.description if status == HTTPStatus.TOO_MANY_REQUESTS else None
-        response = render_error(status, str(custom) if custom else None)
-        if status == HTTPStatus.METHOD_NOT_ALLOWED and isinstance(response, tuple):
-            allowed = error.get_headers()
-            return response[0], status, [h for h in allowed if h[0] == "Allow"]
+        response = make_response(render_error(status, str(custom) if custom else None))
+        # Keep the headers the error itself carries (Allow on 405, Retry-After on 429).
+        for name, value in error.get_headers():
+            if name in {"Allow", "Retry-After"}:
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

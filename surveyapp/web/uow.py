@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
 from surveyapp.runtime import get_runtime
+from surveyapp.services._db import begin_for_writing
 
 
 def request_session() -> Session:
@@ -29,6 +30,7 @@ def clock() -> Clock:
 def unit_of_work() -> Iterator[Session]:
     """Commit the request session when the block ends normally; roll back on any exception."""
     session = request_session()
+    begin_for_writing(session)
     try:
         yield session
         session.commit()

@@ -72,6 +72,13 @@ def test_programs_get_problem_details(client: FlaskClient) -> None:
     assert body["title"] == "Page not found"
 
 
+def test_programs_learn_the_allowed_methods(client: FlaskClient) -> None:
+    response = client.delete("/login", headers={"Accept": "application/json"})
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert "POST" in response.headers["Allow"]
+
+
 def test_oversized_request_is_refused_with_413(client: FlaskClient, app: Flask) -> None:
     token = csrf_token(client, "/login")
     too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)

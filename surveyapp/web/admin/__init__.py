@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from surveyapp.web.admin import views  # noqa: E402, F401 -- registers the routes on bp
+from surveyapp.web.admin import api_key_views, views  # noqa: E402, F401 -- routes on bp

@@ -1,0 +1,1 @@
+"""The versioned JSON API for integrators (web layer); each version is one blueprint."""
