@@ -9,9 +9,8 @@ the same run:
 
 The public endpoints are rate limited per client address, and wrk sends everything from
 127.0.0.1. The product is measured as configured (the share of 429 answers is reported); with
-``--rate-limit both`` (the default) it is measured a second time with the limiter switched off in
-a bench-side app factory (``app_without_rate_limits``): the product's code and settings are not
-changed, the bench only flips ``limiter.enabled`` after ``create_app``.
+``--rate-limit both`` (the default) it is measured a second time with
+``SURVEYAPP_RATELIMIT_ENABLED=false``, as an installation behind a limiting proxy would run.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `python bench/...`
@@ -35,7 +33,6 @@ from bench.wrk_statuses import measure as measure_statuses
 from config import Config
 from surveyapp.app import create_app
 from surveyapp.domain.roles import Role
-from surveyapp.extensions import limiter
 from surveyapp.models import SurveyKind
 from surveyapp.runtime import get_runtime
 from surveyapp.services import invitations as invitation_service
@@ -43,8 +40,11 @@ from surveyapp.services import surveys, users
 from surveyapp.services._db import session_scope
 
 MODES = {
-    "configured": (foundation.PRODUCT_APP, "rate limits as configured"),
-    "off": ("bench.surveys:app_without_rate_limits()", "rate limiter off (bench-side factory)"),
+    "configured": ({}, "rate limits as configured"),
+    "off": (
+        {"SURVEYAPP_RATELIMIT_ENABLED": "false"},
+        "rate limiter off (SURVEYAPP_RATELIMIT_ENABLED=false)",
+    ),
 }
 TARGET_READ_RATIO = 0.50
 TARGET_WRITE_RATIO = 0.40
@@ -122,13 +122,6 @@ def prepare_product(env: Mapping[str, str], invitations: int) -> Fixture:
         runtime.engine.dispose()
 
 
-def app_without_rate_limits() -> Any:
-    """The product app with its limiter switched off (gunicorn factory; bench use only)."""
-    app = create_app()
-    limiter.enabled = False
-    return app
-
-
 def fetch_session(base_url: str, path: str) -> tuple[str, str]:
     """GET ``path`` like a browser once: the session cookie and the form's CSRF token.
 
@@ -184,10 +177,10 @@ def measure_ceiling(database_url: str, settings: foundation.Settings) -> dict[st
 
 
 def measure_product(
-    app_spec: str, env: dict[str, str], fixture: Fixture, settings: foundation.Settings
+    env: dict[str, str], fixture: Fixture, settings: foundation.Settings
 ) -> dict[str, Measured]:
     """The anonymous survey page, and a rating posted to rotating personal invitations."""
-    with harness.serve(app_spec, env=env, workers=settings.workers) as url:
+    with harness.serve(foundation.PRODUCT_APP, env=env, workers=settings.workers) as url:
         page = f"/l/{fixture.slug}"
         cookie, token = fetch_session(url, page)  # first: the GET load may use up the limit
         read = measure(url + page, counting_script("GET", None, BROWSER_HEADERS), settings)
@@ -290,8 +283,8 @@ def run(settings: foundation.Settings, args: argparse.Namespace) -> list[Outcome
         outcomes: list[Outcome] = []
         for number, mode in enumerate(modes):
             own = fixture.tokens[number * args.invitations : (number + 1) * args.invitations]
-            app_spec, label = MODES[mode]
-            product = measure_product(app_spec, env, replace(fixture, tokens=own), settings)
+            extra_env, label = MODES[mode]
+            product = measure_product({**env, **extra_env}, replace(fixture, tokens=own), settings)
             outcomes += report(label, product, ceiling)
     return outcomes
 
