@@ -470,12 +470,12 @@ def test_preview_renders_a_draft_without_a_working_submit(app: Flask) -> None:
         thanks = render_survey_page(definition, "de", preview=True, step="done")
         second = render_survey_page(definition, "en", step="second", values={"score": 2})
     assert '<html lang="de">' in page
-    assert "Preview" in page
+    assert "Vorschau" in page  # the banner speaks the previewed language
     assert "Wie wahrscheinlich ist es" in page
     assert re.search(r'<button type="submit" class="send" disabled', page)
     assert "csrf_token" not in page
     assert "data-provisional" not in page
     assert "Vielen Dank für Ihr Feedback!" in thanks
-    assert "Preview" in thanks
+    assert "Vorschau" in thanks
     assert "What went wrong" in second
     assert "What did you like most?" not in second

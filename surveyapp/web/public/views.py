@@ -20,7 +20,7 @@ from surveyapp.services.errors import ServiceError
 from surveyapp.web.public import bp
 from surveyapp.web.public.flow import Place, choose_locale, linked_score, show_page, submit_page
 from surveyapp.web.public.forms import ProvisionalForm
-from surveyapp.web.uow import clock, unit_of_work
+from surveyapp.web.uow import clock, request_session, unit_of_work
 
 # Per client address. Scanners and shared office networks fetch many links, so GETs are
 # generous; a person sends a few POSTs per survey.
@@ -92,11 +92,15 @@ def trap(token: str) -> ResponseReturnValue:
 def link(slug: str) -> ResponseReturnValue:
     """A survey's anonymous link (404 while switched off); one response per browser."""
     place = Place("public.link", {"slug": slug})
+    if request.method == "GET":
+        # Showing the page writes nothing: no write lock, so page views never queue on SQLite.
+        db = request_session()
+        return show_page(
+            db, answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug)), place
+        )
     with unit_of_work() as db:
         target = answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug))
-        if request.method == "POST":
-            return submit_page(db, target, place)
-        return show_page(db, target, place)
+        return submit_page(db, target, place)
 
 
 def _anonymous_key(slug: str) -> str:
