@@ -66,4 +66,4 @@ class SurveyVersion(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
-    published_by: Mapped[User | None] = relationship(lazy="selectin")
+    published_by: Mapped[User | None] = relationship()

@@ -17,7 +17,7 @@ from surveyapp.services import contacts, planning
 from surveyapp.services.contacts import ContactData
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.services.planning_facts import BatchFacts
-from surveyapp.services.touchpoints import InteractionData
+from surveyapp.services.touchpoints import InteractionData, new_interaction
 
 log = logging.getLogger(__name__)
 
@@ -195,17 +195,4 @@ def _new_interaction(
 ) -> Interaction:
     touchpoint = touchpoints[item.touchpoint_key.strip().lower()]
     contact = contact_by_id[item.contact.external_id.strip()]
-    return Interaction(
-        idempotency_key=item.idempotency_key.strip(),
-        touchpoint_id=touchpoint.id,
-        contact_id=contact.id,
-        occurred_at=item.occurred_at,
-        received_at=clock.now(),
-        attributes=dict(item.attributes),
-        contact_channel=item.contact_channel,
-        agent_external_id=item.agent_external_id,
-        agent_name=item.agent_name,
-        first_response_seconds=item.first_response_seconds,
-        resolution_seconds=item.resolution_seconds,
-        solved_first_contact=item.solved_first_contact,
-    )
+    return new_interaction(item, touchpoint, contact, clock=clock)

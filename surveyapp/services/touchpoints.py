@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
-from surveyapp.models import Interaction, Invitation, JourneyStage, Touchpoint, User
+from surveyapp.models import Contact, Interaction, Invitation, JourneyStage, Touchpoint, User
 from surveyapp.services import audit, contacts, planning
 from surveyapp.services.contacts import ContactData
 from surveyapp.services.errors import NotFound, ValidationFailed
@@ -140,8 +140,21 @@ def record_interaction(
     if touchpoint is None:
         raise ValidationFailed.on_field("touchpoint", N_("There is no touchpoint with this key."))
     contact, _ = contacts.upsert_contact(session, data.contact, clock=clock)
-    interaction = Interaction(
-        idempotency_key=key,
+    interaction = new_interaction(data, touchpoint, contact, clock=clock)
+    interaction.touchpoint = touchpoint
+    interaction.contact = contact
+    session.add(interaction)
+    session.flush()
+    invitations = planning.plan_invitations(session, interaction, clock=clock)
+    return RecordedInteraction(interaction, True, invitations)
+
+
+def new_interaction(
+    data: InteractionData, touchpoint: Touchpoint, contact: Contact, *, clock: Clock
+) -> Interaction:
+    """An unsaved interaction of ``data`` at ``touchpoint`` for ``contact``, received now."""
+    return Interaction(
+        idempotency_key=data.idempotency_key.strip(),
         touchpoint_id=touchpoint.id,
         contact_id=contact.id,
         occurred_at=data.occurred_at,
@@ -154,12 +167,6 @@ def record_interaction(
         resolution_seconds=data.resolution_seconds,
         solved_first_contact=data.solved_first_contact,
     )
-    interaction.touchpoint = touchpoint
-    interaction.contact = contact
-    session.add(interaction)
-    session.flush()
-    invitations = planning.plan_invitations(session, interaction, clock=clock)
-    return RecordedInteraction(interaction, True, invitations)
 
 
 def get_interaction(session: Session, interaction_id: int) -> Interaction:
