@@ -36,7 +36,8 @@ class Survey(Base):
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[SurveyKind] = mapped_column(enum_type(SurveyKind, "survey_kind"))
     status: Mapped[SurveyStatus] = mapped_column(enum_type(SurveyStatus, "survey_status"))
-    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Only the builder reads the draft; respondents' requests never load it.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     # Whether the draft differs from the newest version (a published survey being edited).
     has_unpublished_changes: Mapped[bool] = mapped_column(default=True)
     # The anonymous link /l/<link_slug>: random, so surveys cannot be enumerated.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from surveyapp.domain import link_scanning
 from surveyapp.domain.clock import Clock
@@ -21,6 +21,7 @@ from surveyapp.models import (
     Response,
     ResponseStatus,
     SurveyStatus,
+    SurveyVersion,
     User,
 )
 from surveyapp.services import audit, surveys
@@ -88,9 +89,13 @@ def create_test_invitation(
 
 def find_by_token(session: Session, token: str, *, clock: Clock) -> Invitation:
     """The invitation of ``token``; ``NotFound`` for unknown, ``InvitationExpired`` for old."""
-    invitation = session.scalars(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    ).one_or_none()
+    # One query for the invitation, its version and survey: every public request starts here.
+    query = (
+        select(Invitation)
+        .options(joinedload(Invitation.survey_version).joinedload(SurveyVersion.survey))
+        .where(Invitation.token_hash == hash_token(token))
+    )
+    invitation = session.scalars(query).one_or_none()
     if invitation is None or invitation.survey_version.survey.status == SurveyStatus.ARCHIVED:
         raise NotFound(N_("This survey link is not valid."))
     if invitation.expires_at <= clock.now():

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import gettext
+from babel import support
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 from surveyapp.services.errors import ValidationFailed
+
+
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _strip(value: Any) -> Any:
@@ -19,10 +27,17 @@ class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hint
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            filters = unbound_field.kwargs.get("filters", ())
-            if unbound_field.field_class.__name__ not in {"PasswordField", "FileField"}:
-                unbound_field.kwargs["filters"] = [_strip, *filters]
-            return unbound_field.bind(form=form, **options)
+            # The unbound field is shared by every instance of the form class: pass the
+            # filters to this binding only, never write them back into its kwargs.
+            if unbound_field.field_class.__name__ in {"PasswordField", "FileField"}:
+                return unbound_field.bind(form=form, **options)
+            filters = [_strip, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+        def get_translations(self, form: Any) -> Any:
+            # WTForms' own messages (e.g. "Not a valid choice.") in the request's language;
+            # Flask-WTF would read the catalogue from disk on every request.
+            return _wtforms_translations(str(get_locale() or "en"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Run the field validators, then ``post_validate`` for checks across fields."""

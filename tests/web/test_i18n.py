@@ -5,11 +5,13 @@ from __future__ import annotations
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from config import PROJECT_ROOT
 from surveyapp.domain.roles import Role
+from surveyapp.web.auth.forms import LoginForm
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_user
 
@@ -107,3 +109,22 @@ def test_german_catalogue_is_complete_and_current() -> None:
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
     missing = sorted(extracted - known)
     assert missing == [], f"run 'make extract-messages' and translate: {missing}"
+
+
+def test_form_library_messages_follow_the_users_language(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login_as(Role.AGENT, locale="de")
+    token = csrf_token(client, "/account")
+    german = client.post("/account", data={"csrf_token": token, "locale": "tlh"})
+    assert "Keine gültige Auswahl." in german.get_data(as_text=True)
+    client.post("/language", data={"csrf_token": token, "locale": "en", "next": "/account"})
+    english = client.post("/account", data={"csrf_token": token, "locale": "tlh"})
+    assert "Not a valid choice." in english.get_data(as_text=True)
+
+
+def test_forms_strip_whitespace_without_piling_up_filters(app: Flask) -> None:
+    with app.test_request_context("/"):
+        for _ in range(3):
+            form = LoginForm(meta={"csrf": False})
+        assert len(form.email.filters) == 1  # one whitespace strip, however often it is built

@@ -94,10 +94,12 @@ def link(slug: str) -> ResponseReturnValue:
     place = Place("public.link", {"slug": slug})
     if request.method == "GET":
         # Showing the page writes nothing: no write lock, so page views never queue on SQLite.
+        # A browser seen for the first time cannot have answered yet: no need to look.
         db = request_session()
-        return show_page(
-            db, answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug)), place
-        )
+        known = BROWSER_KEY in session
+        key = _anonymous_key(slug)
+        target = answering.target_for_link(db, slug, anonymous_key=key if known else None)
+        return show_page(db, target, place)
     with unit_of_work() as db:
         target = answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug))
         return submit_page(db, target, place)
