@@ -22,8 +22,17 @@ from surveyapp.domain.consent import (
     latest_action,
 )
 from surveyapp.domain.i18n import N_
+from surveyapp.domain.states import InvitationState, move_invitation
 from surveyapp.domain.tokens import hash_token
-from surveyapp.models import ConsentEvent, ConsentSetting, ConsentText, Contact, User
+from surveyapp.models import (
+    Channel,
+    ConsentEvent,
+    ConsentSetting,
+    ConsentText,
+    Contact,
+    Invitation,
+    User,
+)
 from surveyapp.services import audit
 from surveyapp.services.errors import ValidationFailed
 
@@ -49,8 +58,9 @@ def record_event(
 ) -> ConsentEvent:
     """Append a grant or withdrawal to the contact's ledger (never updates an entry). Flushes.
 
-    ``occurred_at`` defaults to now; the IP is stored only as a hash. Later issues cancel
-    queued invitations on withdrawal here.
+    ``occurred_at`` defaults to now; the IP is stored only as a hash. A withdrawal suppresses
+    at once every invitation still planned or queued for the contact on that channel, with
+    the reason ``consent_withdrawn``.
     """
     now = clock.now()
     event = ConsentEvent(
@@ -66,9 +76,30 @@ def record_event(
         recorded_at=now,
     )
     session.add(event)
+    if action == ConsentAction.WITHDRAWN:
+        cancelled = suppress_pending_invitations(session, contact.id, channel)
+        if cancelled:
+            log.info("Consent withdrawn: %d pending invitations suppressed", cancelled)
     session.flush()
     log.info("Consent %s on %s for contact %s (%s)", action, channel, contact.id, source)
     return event
+
+
+def suppress_pending_invitations(session: Session, contact_id: int, channel: ConsentChannel) -> int:
+    """Suppress the contact's planned and queued invitations on ``channel``; returns how many."""
+    invitation_channel = Channel.EMAIL if channel == ConsentChannel.EMAIL else Channel.WEB
+    pending = session.scalars(
+        select(Invitation).where(
+            Invitation.contact_id == contact_id,
+            Invitation.channel == invitation_channel,
+            Invitation.state.in_((InvitationState.PLANNED, InvitationState.QUEUED)),
+        )
+    ).all()
+    for invitation in pending:
+        invitation.state = move_invitation(invitation.state, InvitationState.SUPPRESSED)
+        invitation.suppression_reasons = [*invitation.suppression_reasons, "consent_withdrawn"]
+        invitation.send_at = None
+    return len(pending)
 
 
 def ledger(session: Session, contact_id: int) -> Sequence[ConsentEvent]:

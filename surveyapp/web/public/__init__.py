@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from surveyapp.web.public import errors, views  # noqa: E402, F401 -- registers handlers and routes
+from surveyapp.web.public import errors, preferences, views  # noqa: E402, F401 -- registers routes
