@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.roles import Role
 from surveyapp.models import Team, User
-from surveyapp.services import demo_responses, teams, users
+from surveyapp.services import demo_journey, demo_responses, teams, users
 
 log = logging.getLogger(__name__)
 
@@ -83,5 +83,6 @@ def seed_demo_workspace(session: Session, *, clock: Clock) -> DemoSeed:
         if role == Role.CX_OWNER:
             survey_owner = colleague.user
     demo_responses.seed_demo_surveys(session, actor=survey_owner, clock=clock)
+    demo_journey.seed_demo_journey(session, actor=survey_owner, clock=clock)
     log.info("Demo workspace seeded")
     return DemoSeed(admin_email=DEMO_ADMIN_EMAIL, admin_password=admin.generated_password)

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.scoring import NpsCategory, QuestionType, derive_scores
 from surveyapp.domain.survey_definition import from_document
-from surveyapp.models import Channel, Invitation, Response, ResponseStatus, Survey, SurveyVersion
+from surveyapp.models import (
+    Channel,
+    Contact,
+    Invitation,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyVersion,
+    Touchpoint,
+)
 from surveyapp.services.demo import seed_demo_workspace
 
 EXPECTED = {"After support": 1400, "Order delivered": 1000, "Returns handled": 600}
@@ -74,7 +83,8 @@ def test_responses_look_real_in_both_languages_over_six_months(
     assert channels[Channel.EMAIL] > 0.8 * len(responses)
     emailed = [r for r in responses if r.channel == Channel.EMAIL]
     assert all(r.invitation_id is not None for r in emailed)
-    assert _count(session, Invitation) == len(emailed)
+    answered = select(func.count()).where(Invitation.state == "answered")
+    assert session.scalar(answered) == len(emailed)
     assert {r.status for r in responses} == {ResponseStatus.COMPLETE, ResponseStatus.PARTIAL}
 
     commented = [r for r in responses if r.has_comment]
@@ -135,3 +145,23 @@ def test_a_second_seed_adds_nothing(session: Session, clock: FixedClock) -> None
     session.commit()
     assert not again.created
     assert {model: _count(session, model) for model in (Survey, Response, Invitation)} == before
+
+
+def test_demo_journey_shows_planned_and_suppressed_invitations_with_reasons(
+    session: Session, clock: FixedClock
+) -> None:
+    seed_demo_workspace(session, clock=clock)
+    keys = set(session.scalars(select(Touchpoint.key)))
+    assert {"support.ticket_closed", "orders.delivered", "returns.handled"} <= keys
+    planned = session.scalars(
+        select(Invitation).where(Invitation.interaction_id.is_not(None))
+    ).all()
+    states = Counter(invitation.state for invitation in planned)
+    assert states["queued"] > 50
+    assert states["suppressed"] > 20
+    reasons = Counter(r for invitation in planned for r in invitation.suppression_reasons)
+    assert reasons["no_consent"] > 0
+    assert reasons["recontact_contact"] > 0
+    queued = [i for i in planned if i.state == "queued"]
+    assert all(i.send_at is not None and i.send_at >= clock.now() for i in queued)
+    assert _count(session, Contact) == 240
