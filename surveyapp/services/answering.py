@@ -96,7 +96,15 @@ def find_response(session: Session, target: AnswerTarget) -> Response | None:
     if target.invitation is not None:
         query = select(Response).where(Response.invitation_id == target.invitation.id)
     elif target.anonymous_key:
-        query = select(Response).where(Response.anonymous_key == target.anonymous_key)
+        # Anonymous keys are per browser: the same browser may answer several surveys.
+        query = (
+            select(Response)
+            .join(SurveyVersion, Response.survey_version_id == SurveyVersion.id)
+            .where(
+                Response.anonymous_key == target.anonymous_key,
+                SurveyVersion.survey_id == target.version.survey_id,
+            )
+        )
     else:
         return None
     return session.scalars(query).one_or_none()

@@ -34,7 +34,7 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.services import audit
-from surveyapp.services.errors import ValidationFailed
+from surveyapp.services.errors import Conflict, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ def record_event(
     at once every invitation still planned or queued for the contact on that channel, with
     the reason ``consent_withdrawn``.
     """
+    if contact.erased_at is not None:
+        raise Conflict(N_("This contact was erased; nothing more is recorded about them."))
     now = clock.now()
     event = ConsentEvent(
         contact_id=contact.id,

@@ -266,13 +266,8 @@ def _existing_contacts(session: Session, external_ids: Collection[str]) -> dict[
 
 
 def _apply(contact: Contact, clean: contacts.ContactData, now: datetime) -> None:
-    """Copy the given fields (``None`` keeps the stored value) and merge the attributes."""
-    for field_name in ("email", "name", "locale", "timezone"):
-        value = getattr(clean, field_name)
-        if value is not None:
-            setattr(contact, field_name, value)
-    if clean.attributes:
-        contact.attributes = {**contact.attributes, **clean.attributes}
+    """The same merge as ``contacts.upsert_contact``, stamped with the import's time."""
+    contacts.apply_fields(contact, clean)
     contact.updated_at = now
 
 

@@ -14,7 +14,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.models import AuditEvent, ConsentEvent, Invitation
 from surveyapp.services import consent, contacts, invitations
 from surveyapp.services.contacts import ContactData
-from surveyapp.services.errors import ValidationFailed
+from surveyapp.services.errors import Conflict, ValidationFailed
 from tests.factories import make_contact, make_published_survey, make_response, make_user
 
 
@@ -139,3 +139,21 @@ def test_search_finds_by_id_email_or_name(session: Session) -> None:
     assert [c.external_id for c in contacts.search_contacts(session, "berg")] == ["C-100"]
     assert [c.external_id for c in contacts.search_contacts(session, "BOB@")] == ["C-200"]
     assert len(contacts.search_contacts(session, "")) == 2
+
+
+def test_nothing_more_is_recorded_about_an_erased_contact(
+    session: Session, clock: FixedClock
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    contact = make_contact(session)
+    contacts.erase_contact(session, contact.id, clock=clock, actor=admin)
+    with pytest.raises(Conflict):
+        consent.record_event(
+            session,
+            contact,
+            channel=ConsentChannel.EMAIL,
+            action=ConsentAction.GRANTED,
+            source=ConsentSource.API,
+            clock=clock,
+        )
+    assert consent.ledger(session, contact.id) == []
