@@ -231,7 +231,7 @@ def lua_script(method: str, body: str | None, headers: Mapping[str, str] | None)
     return "\n".join(lines) + "\n"
 
 
-def _wrk_command(
+def wrk_command(
     wrk: str, url: str, *, duration: int, connections: int, threads: int, script: Path | None
 ) -> list[str]:
     command = [
@@ -319,7 +319,7 @@ def run_wrk(
             script.write_text(lua_script(method, body, headers))
         if warmup > 0:
             _run_wrk_once(
-                _wrk_command(
+                wrk_command(
                     wrk,
                     url,
                     duration=warmup,
@@ -329,7 +329,7 @@ def run_wrk(
                 )
             )
         output = _run_wrk_once(
-            _wrk_command(
+            wrk_command(
                 wrk, url, duration=duration, connections=connections, threads=threads, script=script
             )
         )

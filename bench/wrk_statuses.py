@@ -101,21 +101,14 @@ def counting_script(
 
 
 def _wrk(url: str, script: Path, *, duration: int, connections: int, threads: int) -> str:
-    command = [
+    command = harness.wrk_command(
         harness.require_wrk(),
-        "--latency",
-        "--duration",
-        f"{duration}s",
-        "--connections",
-        str(connections),
-        "--threads",
-        str(threads),
-        "--timeout",
-        "10s",
-        "--script",
-        str(script),
         url,
-    ]
+        duration=duration,
+        connections=connections,
+        threads=threads,
+        script=script,
+    )
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise harness.BenchError(f"wrk failed: {completed.stderr or completed.stdout}")
