@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,8 +21,13 @@ SIGN_IN_FAILED = N_("Email or password is not correct, or the account is inactiv
 
 # argon2-cffi's defaults are the RFC 9106 "low memory" argon2id profile (64 MiB, t=3, p=4).
 _hasher = PasswordHasher()
-# Verified when the email is unknown, so a wrong email costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("no such user: constant-time comparison")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified when the email is unknown, so a wrong email costs as much as a wrong password.
+    # Hashed on first use, not at import: every process and CLI command imports this module.
+    return _hasher.hash("no such user: constant-time comparison")
 
 
 def hash_password(password: str) -> str:
@@ -54,7 +60,7 @@ def sign_in(
     """
     address = normalise_email(email)
     user = session.scalars(select(User).where(User.email == address)).one_or_none()
-    matches = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    matches = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not matches or not user.is_active:
         reason = (
             "unknown_email" if user is None else "wrong_password" if not matches else "inactive"
