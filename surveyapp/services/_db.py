@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from surveyapp.services import _sqlite_writers
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_OPTION = "surveyapp_sqlite_begin"
 
@@ -20,11 +22,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, **kwargs)
-    _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+    _configure_sqlite(engine, parsed.database)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+def _configure_sqlite(engine: Engine, database: str | None) -> None:
+    in_memory = database in (None, "", ":memory:")
+    wait_for_writers = (
+        None
+        if in_memory or database is None
+        else _sqlite_writers.install(engine, database, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    )
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented fix is
@@ -45,6 +54,8 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         # Writers therefore ask for BEGIN IMMEDIATE (see begin_for_writing); readers stay
         # deferred, so WAL keeps them from blocking anyone.
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if mode == "IMMEDIATE" and wait_for_writers is not None:
+            wait_for_writers(connection)
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.answers import check_answers, parse_score
@@ -45,10 +45,20 @@ class AlreadyAnswered(Conflict):
 
 
 @dataclass(frozen=True)
+class VersionRef:
+    """The published version a respondent answers: what the answering flow needs of it."""
+
+    id: int
+    survey_id: int
+    number: int
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class AnswerTarget:
     """What a respondent answers: a version, through an invitation or an anonymous link."""
 
-    version: SurveyVersion
+    version: VersionRef
     definition: SurveyDefinition
     channel: Channel
     invitation: Invitation | None = None
@@ -60,54 +70,70 @@ def target_for_invitation(session: Session, token: str, *, clock: Clock) -> Answ
     invitation = invitations.find_by_token(session, token, clock=clock)
     version = invitation.survey_version
     return AnswerTarget(
-        version=version,
+        version=VersionRef(version.id, version.survey_id, version.number, version.definition),
         definition=from_document(version.definition),
         channel=invitation.channel,
         invitation=invitation,
     )
 
 
-def target_for_link(session: Session, slug: str, *, anonymous_key: str | None) -> AnswerTarget:
-    """The newest version behind an anonymous link; ``NotFound`` if off or unpublished."""
-    # The survey's newest version, in one query: every page view of the link starts here.
-    version = session.scalars(
-        select(SurveyVersion)
-        .join(Survey, SurveyVersion.survey_id == Survey.id)
-        .where(
-            Survey.link_slug == slug,
-            Survey.link_enabled.is_(True),
-            Survey.status == SurveyStatus.ACTIVE,
-        )
-        .order_by(SurveyVersion.number.desc())
-        .limit(1)
-    ).first()
-    if version is None:
+# Every page view of an anonymous link starts here: built once, one query.
+_NEWEST_LINKED_VERSION = (
+    select(
+        SurveyVersion.id, SurveyVersion.survey_id, SurveyVersion.number, SurveyVersion.definition
+    )
+    .join(Survey, SurveyVersion.survey_id == Survey.id)
+    .where(
+        Survey.link_slug == bindparam("slug"),
+        Survey.link_enabled.is_(True),
+        Survey.status == SurveyStatus.ACTIVE,
+    )
+    .order_by(SurveyVersion.number.desc())
+    .limit(1)
+)
+
+
+def target_for_link(
+    session: Session | Connection, slug: str, *, anonymous_key: str | None
+) -> AnswerTarget:
+    """The newest version behind an anonymous link; ``NotFound`` if off or unpublished.
+
+    Works on a plain ``Connection`` too: a first page view needs nothing of the ORM.
+    """
+    row = session.execute(_NEWEST_LINKED_VERSION, {"slug": slug}).first()
+    if row is None:
         raise NotFound(N_("This survey link is not valid."))
+    version = VersionRef(*row)
     return AnswerTarget(
         version=version,
-        definition=from_document(version.definition),
+        definition=from_document(version.document),
         channel=Channel.LINK,
         anonymous_key=anonymous_key,
     )
 
 
+_INVITATION_RESPONSE = select(Response).where(Response.invitation_id == bindparam("invitation_id"))
+# Anonymous keys are per browser: the same browser may answer several surveys.
+_ANONYMOUS_RESPONSE = (
+    select(Response)
+    .join(SurveyVersion, Response.survey_version_id == SurveyVersion.id)
+    .where(
+        Response.anonymous_key == bindparam("key"),
+        SurveyVersion.survey_id == bindparam("survey_id"),
+    )
+)
+
+
 def find_response(session: Session, target: AnswerTarget) -> Response | None:
     """The response this respondent already started, if any."""
     if target.invitation is not None:
-        query = select(Response).where(Response.invitation_id == target.invitation.id)
+        found = session.scalars(_INVITATION_RESPONSE, {"invitation_id": target.invitation.id})
     elif target.anonymous_key:
-        # Anonymous keys are per browser: the same browser may answer several surveys.
-        query = (
-            select(Response)
-            .join(SurveyVersion, Response.survey_version_id == SurveyVersion.id)
-            .where(
-                Response.anonymous_key == target.anonymous_key,
-                SurveyVersion.survey_id == target.version.survey_id,
-            )
-        )
+        parameters = {"key": target.anonymous_key, "survey_id": target.version.survey_id}
+        found = session.scalars(_ANONYMOUS_RESPONSE, parameters)
     else:
         return None
-    return session.scalars(query).one_or_none()
+    return found.one_or_none()
 
 
 def is_locked(response: Response | None, definition: SurveyDefinition, *, clock: Clock) -> bool:
@@ -175,7 +201,7 @@ def submit_answers(
     if response.submitted_at is None:
         response.submitted_at = clock.now()
     session.flush()
-    log.info("Response %s stored (%s)", response.id, response.status)
+    log.debug("Response %s stored (%s)", response.id, response.status)
     return response
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from surveyapp.domain import link_scanning
@@ -87,15 +87,18 @@ def create_test_invitation(
     return NewInvitation(invitation=invitation, token=token)
 
 
+# One query for the invitation, its version and survey: every public request starts here, so
+# the statement is built once.
+_BY_TOKEN_HASH = (
+    select(Invitation)
+    .options(joinedload(Invitation.survey_version).joinedload(SurveyVersion.survey))
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+
+
 def find_by_token(session: Session, token: str, *, clock: Clock) -> Invitation:
     """The invitation of ``token``; ``NotFound`` for unknown, ``InvitationExpired`` for old."""
-    # One query for the invitation, its version and survey: every public request starts here.
-    query = (
-        select(Invitation)
-        .options(joinedload(Invitation.survey_version).joinedload(SurveyVersion.survey))
-        .where(Invitation.token_hash == hash_token(token))
-    )
-    invitation = session.scalars(query).one_or_none()
+    invitation = session.scalars(_BY_TOKEN_HASH, {"token_hash": hash_token(token)}).one_or_none()
     if invitation is None or invitation.survey_version.survey.status == SurveyStatus.ARCHIVED:
         raise NotFound(N_("This survey link is not valid."))
     if invitation.expires_at <= clock.now():

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
@@ -21,16 +22,36 @@ def request_session() -> Session:
     return session
 
 
+def read_connection() -> Connection:
+    """A plain connection for a page that only reads (no ORM session), closed at teardown.
+
+    The busiest public page needs one row; a connection costs far less than a session.
+    """
+    if "db_connection" in g:
+        connection: Connection = g.db_connection
+        return connection
+    bind = get_runtime().session_factory.kw["bind"]
+    if isinstance(bind, Connection):
+        return bind  # sessions share one connection here (tests): not ours to close
+    g.db_connection = bind.connect()
+    return g.db_connection
+
+
 def clock() -> Clock:
     """The clock the app's services use (a ``FixedClock`` in tests)."""
     return get_runtime().clock
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """Commit the request session when the block ends normally; roll back on any exception."""
+def unit_of_work(*, lock_late: bool = False) -> Iterator[Session]:
+    """Commit the request session when the block ends normally; roll back on any exception.
+
+    The block holds SQLite's single write lock from its start; with ``lock_late`` it reads
+    without it until ``start_writing`` (busy public pages keep the locked part short).
+    """
     session = request_session()
-    begin_for_writing(session)
+    if not lock_late:
+        begin_for_writing(session)
     try:
         yield session
         session.commit()
@@ -39,11 +60,19 @@ def unit_of_work() -> Iterator[Session]:
         raise
 
 
+def start_writing(session: Session) -> None:
+    """Take the write lock now, in a ``unit_of_work(lock_late=True)``; before any write."""
+    begin_for_writing(session)
+
+
 def init_request_session(app: Flask) -> None:
-    """Close (and so roll back anything uncommitted in) the request session at teardown."""
+    """Close (and so roll back anything uncommitted in) the request's session and connection."""
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+        connection = g.pop("db_connection", None)
+        if connection is not None:
+            connection.close()

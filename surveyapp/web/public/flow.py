@@ -23,6 +23,7 @@ from surveyapp.models import Response, ResponseStatus
 from surveyapp.services import answering
 from surveyapp.services.answering import AnswerTarget, Steps
 from surveyapp.services.errors import ValidationFailed
+from surveyapp.web.public import page_cache
 from surveyapp.web.public.forms import AnswerForm
 from surveyapp.web.public.rendering import (
     LanguageLink,
@@ -31,7 +32,7 @@ from surveyapp.web.public.rendering import (
     render_survey_page,
     render_thank_you,
 )
-from surveyapp.web.uow import clock
+from surveyapp.web.uow import clock, start_writing
 
 # Query arguments a language switch keeps: the emailed score and the step.
 _KEPT_ARGUMENTS = ("score", "step")
@@ -68,11 +69,15 @@ def linked_score(definition: SurveyDefinition) -> int | None:
     return score if score is not None and primary.scale.contains(score) else None
 
 
-def show_page(db: Session, target: AnswerTarget, place: Place) -> ResponseReturnValue:
-    """The page for a GET: the question step, the follow-ups, the thank-you or "answered"."""
+def show_page(
+    target: AnswerTarget, place: Place, response: Response | None
+) -> ResponseReturnValue:
+    """The page for a GET: the question step, the follow-ups, the thank-you or "answered".
+
+    ``response`` is what the respondent already answered (``answering.find_response``).
+    """
     definition = target.definition
     locale = choose_locale(target)
-    response = answering.find_response(db, target)
     step = request.args.get("step")
     if step == "done" and _is_submitted(response):
         locked = answering.is_locked(response, definition, clock=clock())
@@ -137,6 +142,7 @@ def _store(
     inserts the respondent's row between our look-up and our insert, the unique invitation
     (or anonymous key) refuses ours; the second attempt finds that row and updates it.
     """
+    start_writing(db)
     try:
         with db.begin_nested():
             return answering.submit_answers(
@@ -195,22 +201,39 @@ def _survey_page(
     errors: dict[str, str] | None = None,
     form_message: str | None = None,
 ) -> str:
-    return render_survey_page(
-        target.definition,
+    def page(**cached: Any) -> str:
+        return render_survey_page(
+            target.definition,
+            locale,
+            step=step,
+            values=values,
+            errors=errors,
+            action=place.url(lang=locale),
+            version=target.version.number,
+            provisional_url=place.provisional_url,
+            language_links=_languages(target, place, locale),
+            form_message=form_message,
+            **cached,
+        )
+
+    # The untouched page of an anonymous link is the same for every new respondent.
+    if target.invitation is not None or values or errors or form_message:
+        return page()
+    key = (
+        page_cache.fingerprint(target.version.document),
+        target.version.number,
         locale,
-        step=step,
-        values=values,
-        errors=errors,
-        action=place.url(lang=locale),
-        version=target.version.number,
-        provisional_url=place.provisional_url,
-        language_links=_languages(target, place, locale),
-        form_message=form_message,
+        step,
+        place.endpoint,
+        *sorted(place.args.items()),
+        place.provisional_url,
+        *_kept_arguments().items(),
     )
+    return page_cache.cached_page(key, lambda token: page(csrf_token=token))
 
 
 def _languages(target: AnswerTarget, place: Place, locale: str) -> list[LanguageLink]:
-    kept = {name: request.args.get(name) for name in _KEPT_ARGUMENTS}
+    kept = _kept_arguments()
     return [
         LanguageLink(
             code=code,
@@ -220,6 +243,10 @@ def _languages(target: AnswerTarget, place: Place, locale: str) -> list[Language
         )
         for code in target.definition.locales
     ]
+
+
+def _kept_arguments() -> dict[str, str | None]:
+    return {name: request.args.get(name) for name in _KEPT_ARGUMENTS}
 
 
 def _is_submitted(response: Response | None) -> bool:

@@ -10,7 +10,14 @@ from surveyapp.services.answering import Steps
 from surveyapp.web.forms import BaseForm
 
 
-class AnswerForm(BaseForm):
+class _PublicForm(BaseForm):
+    class Meta:
+        # The app-wide CSRFProtect has checked the token before the view ran; checking it a
+        # second time in the form costs the busiest endpoints a signature verification.
+        csrf = False
+
+
+class AnswerForm(_PublicForm):
     """A submit of the survey page: which version it showed and which step it carries.
 
     The answers are read per question key from the request and checked by
@@ -21,7 +28,7 @@ class AnswerForm(BaseForm):
     steps = SelectField(choices=[SelectChoice(steps.value, steps.value) for steps in Steps])
 
 
-class ProvisionalForm(BaseForm):
+class ProvisionalForm(_PublicForm):
     """A score the page has shown to a person, posted by survey.js (no submit yet)."""
 
     version = IntegerField(validators=[InputRequired()])

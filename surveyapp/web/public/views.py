@@ -20,7 +20,13 @@ from surveyapp.services.errors import ServiceError
 from surveyapp.web.public import bp
 from surveyapp.web.public.flow import Place, choose_locale, linked_score, show_page, submit_page
 from surveyapp.web.public.forms import ProvisionalForm
-from surveyapp.web.uow import clock, request_session, unit_of_work
+from surveyapp.web.uow import (
+    clock,
+    read_connection,
+    request_session,
+    start_writing,
+    unit_of_work,
+)
 
 # Per client address. Scanners and shared office networks fetch many links, so GETs are
 # generous; a person sends a few POSTs per survey.
@@ -37,7 +43,7 @@ BROWSER_KEY = "respondent"
 def invitation(token: str) -> ResponseReturnValue:
     """A personal invitation: the page (noting the click), or a submitted step."""
     place = Place("public.invitation", {"token": token}, url_for(".provisional", token=token))
-    with unit_of_work() as db:
+    with unit_of_work(lock_late=request.method == "POST") as db:
         target = answering.target_for_invitation(db, token, clock=clock())
         if request.method == "POST":
             return submit_page(db, target, place)
@@ -47,7 +53,7 @@ def invitation(token: str) -> ResponseReturnValue:
             invitations.record_fetch(
                 db, target.invitation, score=score, is_trap=False, clock=clock()
             )
-        return show_page(db, target, place)
+        return show_page(target, place, answering.find_response(db, target))
 
 
 @bp.post("/s/<token>/provisional")
@@ -55,13 +61,14 @@ def invitation(token: str) -> ResponseReturnValue:
 def provisional(token: str) -> ResponseReturnValue:
     """Keep a score the page showed to a person, until the form is submitted (204)."""
     form = ProvisionalForm()
-    with unit_of_work() as db:
+    with unit_of_work(lock_late=True) as db:
         target = answering.target_for_invitation(db, token, clock=clock())
         if not form.validate():
             return "", HTTPStatus.BAD_REQUEST
         if form.version.data != target.version.number:
             return "", HTTPStatus.CONFLICT
         locale = target.definition.best_locale(form.lang.data, choose_locale(target))
+        start_writing(db)
         try:
             with db.begin_nested():
                 answering.record_provisional_score(
@@ -94,13 +101,14 @@ def link(slug: str) -> ResponseReturnValue:
     place = Place("public.link", {"slug": slug})
     if request.method == "GET":
         # Showing the page writes nothing: no write lock, so page views never queue on SQLite.
-        # A browser seen for the first time cannot have answered yet: no need to look.
+        # A browser seen for the first time cannot have answered yet: one plain query then.
+        if BROWSER_KEY not in session:
+            target = answering.target_for_link(read_connection(), slug, anonymous_key=None)
+            return show_page(target, place, None)
         db = request_session()
-        known = BROWSER_KEY in session
-        key = _anonymous_key(slug)
-        target = answering.target_for_link(db, slug, anonymous_key=key if known else None)
-        return show_page(db, target, place)
-    with unit_of_work() as db:
+        target = answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug))
+        return show_page(target, place, answering.find_response(db, target))
+    with unit_of_work(lock_late=True) as db:
         target = answering.target_for_link(db, slug, anonymous_key=_anonymous_key(slug))
         return submit_page(db, target, place)
 
