@@ -29,8 +29,10 @@ _LONGEST_PAUSE_S = 0.002
 
 
 def install(engine: Engine, database_path: str, *, timeout_s: float) -> Callable[[Any], None]:
-    """Release ``engine``'s writer lock when transactions end; return the function that waits
-    for it, which the engine's ``begin`` hook calls before ``BEGIN IMMEDIATE``."""
+    """Release ``engine``'s writer lock whenever a transaction ends; return the wait for it.
+
+    The engine's ``begin`` hook calls the returned function before ``BEGIN IMMEDIATE``.
+    """
     lock_path = database_path + LOCK_FILE_SUFFIX
 
     def acquire(connection: Any) -> None:

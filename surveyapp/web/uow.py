@@ -33,8 +33,8 @@ def read_connection() -> Connection:
     bind = get_runtime().session_factory.kw["bind"]
     if isinstance(bind, Connection):
         return bind  # sessions share one connection here (tests): not ours to close
-    g.db_connection = bind.connect()
-    return g.db_connection
+    connection = g.db_connection = bind.connect()
+    return connection
 
 
 def clock() -> Clock:
