@@ -69,9 +69,7 @@ def linked_score(definition: SurveyDefinition) -> int | None:
     return score if score is not None and primary.scale.contains(score) else None
 
 
-def show_page(
-    target: AnswerTarget, place: Place, response: Response | None
-) -> ResponseReturnValue:
+def show_page(target: AnswerTarget, place: Place, response: Response | None) -> ResponseReturnValue:
     """The page for a GET: the question step, the follow-ups, the thank-you or "answered".
 
     ``response`` is what the respondent already answered (``answering.find_response``).

@@ -47,4 +47,3 @@ def cached_page(key: tuple[Hashable, ...], render: Callable[[Callable[[], str]],
             while len(_pages) > MAX_PAGES:
                 _pages.popitem(last=False)
     return page.replace(_TOKEN_PLACEHOLDER, generate_csrf())
-
