@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +14,7 @@ from surveyapp.services import _sqlite_writers
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_OPTION = "surveyapp_sqlite_begin"
+_NO_BEGIN = "none"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -54,9 +55,20 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
         # Writers therefore ask for BEGIN IMMEDIATE (see begin_for_writing); readers stay
         # deferred, so WAL keeps them from blocking anyone.
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if mode == _NO_BEGIN:
+            return
         if mode == "IMMEDIATE" and wait_for_writers is not None:
             wait_for_writers(connection)
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def connect_for_one_read(engine: Engine) -> Connection:
+    """A connection for a single read statement, which on SQLite runs without ``BEGIN``.
+
+    One statement is its own consistent snapshot; leaving out ``BEGIN`` saves the busiest
+    page a round trip. Use a session (or ``engine.connect()``) for anything more.
+    """
+    return engine.connect().execution_options(**{SQLITE_BEGIN_OPTION: _NO_BEGIN})
 
 
 def begin_for_writing(session: Session) -> None:

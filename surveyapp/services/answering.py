@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.answers import check_answers, parse_score
@@ -51,7 +53,8 @@ class VersionRef:
     id: int
     survey_id: int
     number: int
-    document: dict[str, Any]
+    # The stored document as JSON text: equal texts show respondents the same survey.
+    document_text: str
 
 
 @dataclass(frozen=True)
@@ -69,18 +72,28 @@ def target_for_invitation(session: Session, token: str, *, clock: Clock) -> Answ
     """The survey behind a personal link (``NotFound`` / ``InvitationExpired`` otherwise)."""
     invitation = invitations.find_by_token(session, token, clock=clock)
     version = invitation.survey_version
+    text = json.dumps(version.definition, sort_keys=True)
     return AnswerTarget(
-        version=VersionRef(version.id, version.survey_id, version.number, version.definition),
-        definition=from_document(version.definition),
+        version=VersionRef(version.id, version.survey_id, version.number, text),
+        definition=_definition(text),
         channel=invitation.channel,
         invitation=invitation,
     )
 
 
+@lru_cache(maxsize=256)
+def _definition(document_text: str) -> SurveyDefinition:
+    """Parsed once per process: published documents never change (shared, immutable)."""
+    return from_document(json.loads(document_text))
+
+
 # Every page view of an anonymous link starts here: built once, one query.
 _NEWEST_LINKED_VERSION = (
     select(
-        SurveyVersion.id, SurveyVersion.survey_id, SurveyVersion.number, SurveyVersion.definition
+        SurveyVersion.id,
+        SurveyVersion.survey_id,
+        SurveyVersion.number,
+        cast(SurveyVersion.definition, Text),
     )
     .join(Survey, SurveyVersion.survey_id == Survey.id)
     .where(
@@ -106,7 +119,7 @@ def target_for_link(
     version = VersionRef(*row)
     return AnswerTarget(
         version=version,
-        definition=from_document(version.document),
+        definition=_definition(version.document_text),
         channel=Channel.LINK,
         anonymous_key=anonymous_key,
     )

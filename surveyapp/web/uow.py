@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
 from surveyapp.runtime import get_runtime
-from surveyapp.services._db import begin_for_writing
+from surveyapp.services._db import begin_for_writing, connect_for_one_read
 
 
 def request_session() -> Session:
@@ -23,7 +23,7 @@ def request_session() -> Session:
 
 
 def read_connection() -> Connection:
-    """A plain connection for a page that only reads (no ORM session), closed at teardown.
+    """A connection for a page that reads one row (no ORM session), closed at teardown.
 
     The busiest public page needs one row; a connection costs far less than a session.
     """
@@ -33,7 +33,7 @@ def read_connection() -> Connection:
     bind = get_runtime().session_factory.kw["bind"]
     if isinstance(bind, Connection):
         return bind  # sessions share one connection here (tests): not ours to close
-    connection = g.db_connection = bind.connect()
+    connection = g.db_connection = connect_for_one_read(bind)
     return connection
 
 

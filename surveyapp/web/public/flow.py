@@ -218,7 +218,7 @@ def _survey_page(
     if target.invitation is not None or values or errors or form_message:
         return page()
     key = (
-        page_cache.fingerprint(target.version.document),
+        target.version.document_text,
         target.version.number,
         locale,
         step,

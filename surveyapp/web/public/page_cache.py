@@ -4,17 +4,15 @@ A published version never changes, so the first page of an anonymous link is the
 every respondent who has not answered yet, except for the CSRF token of their session. The page
 is rendered once with a placeholder where the token goes and served from memory afterwards.
 Keys hold the version's stored document itself (not its id): ids can be reused after a rollback
-on SQLite, and a document is what decides the page.
+on SQLite, and the document is what decides the page.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from flask_wtf.csrf import generate_csrf
 
@@ -24,11 +22,6 @@ _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 _pages: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
 _lock = threading.Lock()
-
-
-def fingerprint(document: dict[str, Any]) -> str:
-    """A key for a survey version's stored document: equal documents render equal pages."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 def cached_page(key: tuple[Hashable, ...], render: Callable[[Callable[[], str]], str]) -> str:
