@@ -63,12 +63,14 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
 
 
 def connect_for_one_read(engine: Engine) -> Connection:
-    """A connection for a single read statement, which on SQLite runs without ``BEGIN``.
+    """A connection for a single read statement, which runs outside a transaction.
 
-    One statement is its own consistent snapshot; leaving out ``BEGIN`` saves the busiest
-    page a round trip. Use a session (or ``engine.connect()``) for anything more.
+    One statement is its own consistent snapshot; leaving out ``BEGIN`` and the rollback
+    saves the busiest page round trips. Use a session (or ``engine.connect()``) for more.
     """
-    return engine.connect().execution_options(**{SQLITE_BEGIN_OPTION: _NO_BEGIN})
+    if engine.dialect.name == "sqlite":
+        return engine.connect().execution_options(**{SQLITE_BEGIN_OPTION: _NO_BEGIN})
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def begin_for_writing(session: Session) -> None:

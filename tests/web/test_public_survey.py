@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from surveyapp.domain.scoring import QuestionType
 from surveyapp.domain.survey_definition import Option, Question, Wording
 from surveyapp.domain.survey_templates import nps_template
 from surveyapp.models import Invitation, LinkFetch, Response, ResponseStatus, Survey
-from surveyapp.services import invitations, surveys
+from surveyapp.services import answering, invitations, surveys
 from surveyapp.web.public.rendering import render_survey_page
 from tests.conftest import CSRF_PATTERN
 from tests.factories import make_published_survey, make_user
@@ -214,6 +215,52 @@ def test_answering_again_updates_the_one_response_until_the_window_closes(
     assert late.status_code == 409
     assert "already answered" in late.get_data(as_text=True)
     assert _responses(session)[0].score == 8
+
+
+def _missing_the_first_look_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next look-up of the respondent's row misses it, as if another request inserted it
+    right after (survey.js posting the shown score while the form is submitted)."""
+    real = answering.find_response
+    missed: list[bool] = []
+
+    def find_response(db: Session, target: answering.AnswerTarget) -> Response | None:
+        if not missed:
+            missed.append(True)
+            return None
+        return real(db, target)
+
+    monkeypatch.setattr(answering, "find_response", find_response)
+
+
+def test_submit_racing_a_provisional_score_updates_that_row(
+    client: FlaskClient, session: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _invite(session, clock)
+    _, token = _open(client, f"{path}?score=9")
+    provisional = {"csrf_token": token, "version": "1", "score": "9", "lang": "en"}
+    assert client.post(f"{path}/provisional", data=provisional).status_code == 204
+
+    _missing_the_first_look_up(monkeypatch)
+    submitted = _post(client, path, token, steps="all", score="7", liked="Fast")
+    assert submitted.status_code == 303
+    (response,) = _responses(session)
+    assert response.status == ResponseStatus.COMPLETE
+    assert response.answers == {"score": 7, "liked": "Fast"}
+
+
+def test_provisional_score_racing_a_submit_leaves_the_submit_alone(
+    client: FlaskClient, session: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _invite(session, clock)
+    _, token = _open(client, path)
+    assert _post(client, path, token, steps="all", score="4").status_code == 303
+
+    _missing_the_first_look_up(monkeypatch)
+    late = {"csrf_token": token, "version": "1", "score": "10", "lang": "en"}
+    assert client.post(f"{path}/provisional", data=late).status_code == 204
+    (response,) = _responses(session)
+    assert response.status == ResponseStatus.COMPLETE
+    assert response.score == 4
 
 
 # --- languages ----------------------------------------------------------------------------
@@ -426,6 +473,47 @@ def test_anonymous_link_keeps_one_response_per_browser(
     _, other_token = _open(other_browser, path)
     assert _post(other_browser, path, other_token, score="1").status_code == 303
     assert sorted(r.score for r in _responses(session)) == [1, 10]
+
+
+def test_every_new_browser_gets_its_own_working_token_on_the_shared_page(
+    client: FlaskClient, session: Session
+) -> None:
+    survey, _ = make_published_survey(session, link_enabled=True)
+    session.commit()
+    path = f"/l/{survey.link_slug}"
+    first_page, first_token = _open(client, path)
+    other_browser = client.application.test_client()
+    second_page, second_token = _open(other_browser, path)
+    assert first_token != second_token
+    assert first_page.replace(first_token, "") == second_page.replace(second_token, "")
+    # Each token belongs to its own browser's session.
+    assert _post(other_browser, path, first_token, score="5").status_code == 400
+    assert _post(other_browser, path, second_token, score="5").status_code == 303
+    assert _post(client, path, first_token, score="6").status_code == 303
+    assert sorted(r.score for r in _responses(session)) == [5, 6]
+
+
+def test_link_page_shows_a_newly_published_version_at_once(
+    client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    owner = make_user(session, role=Role.CX_OWNER)
+    survey, _ = make_published_survey(session, actor=owner, link_enabled=True)
+    session.commit()
+    path = f"/l/{survey.link_slug}"
+    page, _ = _open(client, path)
+    assert "How likely are you to recommend us" in page
+    assert 'name="version" value="1"' in page
+
+    primary = surveys.draft_of(survey).questions[0]
+    wording = Wording(prompt="Would you recommend our new shop?", low="No", high="Yes")
+    reworded = replace(primary, wording={**primary.wording, "en": wording})
+    surveys.save_question(session, survey.id, reworded, clock=clock, actor=owner)
+    surveys.publish(session, survey.id, clock=clock, actor=owner)
+    session.commit()
+
+    page, _ = _open(client.application.test_client(), path)
+    assert "Would you recommend our new shop?" in page
+    assert 'name="version" value="2"' in page
 
 
 # --- page weight and assets -----------------------------------------------------------------

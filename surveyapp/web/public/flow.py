@@ -138,15 +138,17 @@ def _store(
 
     survey.js may post the shown score just before the form is submitted. If that request
     inserts the respondent's row between our look-up and our insert, the unique invitation
-    (or anonymous key) refuses ours; the second attempt finds that row and updates it.
+    (or anonymous key) refuses ours; nothing else was written yet, so the transaction is
+    rolled back and the second attempt finds that row and updates it.
     """
     start_writing(db)
     try:
-        with db.begin_nested():
-            return answering.submit_answers(
-                db, target, submitted, steps=steps, locale=locale, clock=clock()
-            )
+        return answering.submit_answers(
+            db, target, submitted, steps=steps, locale=locale, clock=clock()
+        )
     except IntegrityError:
+        db.rollback()
+        start_writing(db)
         return answering.submit_answers(
             db, target, submitted, steps=steps, locale=locale, clock=clock()
         )

@@ -70,13 +70,12 @@ def provisional(token: str) -> ResponseReturnValue:
         locale = target.definition.best_locale(form.lang.data, choose_locale(target))
         start_writing(db)
         try:
-            with db.begin_nested():
-                answering.record_provisional_score(
-                    db, target, form.score.data, locale=locale, clock=clock()
-                )
+            answering.record_provisional_score(
+                db, target, form.score.data, locale=locale, clock=clock()
+            )
         except IntegrityError:
             # The form's submit created the row at the same moment: the submit wins.
-            return "", HTTPStatus.NO_CONTENT
+            db.rollback()
     return "", HTTPStatus.NO_CONTENT
 
 

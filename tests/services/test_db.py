@@ -1,0 +1,68 @@
+"""SQLite writers of several processes take turns; a single read needs no transaction."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from surveyapp.services._db import begin_for_writing, connect_for_one_read, make_engine
+
+WAIT_S = 5.0
+
+
+def _engines(tmp_path: Path) -> tuple[Engine, Engine]:
+    """Two engines on one file, as two worker processes would have."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = make_engine(url), make_engine(url)
+    with first.begin() as connection:
+        connection.execute(text("CREATE TABLE answers (score INTEGER)"))
+    return first, second
+
+
+def test_second_writer_waits_for_the_first_and_then_sees_its_row(tmp_path: Path) -> None:
+    first, second = _engines(tmp_path)
+    seen: list[int] = []
+    started, written = threading.Event(), threading.Event()
+
+    def second_writer() -> None:
+        with Session(second) as session:
+            started.set()
+            begin_for_writing(session)  # queues behind the first writer
+            seen.append(session.scalar(text("SELECT count(*) FROM answers")) or 0)
+            session.execute(text("INSERT INTO answers VALUES (2)"))
+            session.commit()
+            written.set()
+
+    with Session(first) as session:
+        begin_for_writing(session)
+        session.execute(text("INSERT INTO answers VALUES (1)"))
+        worker = threading.Thread(target=second_writer)
+        worker.start()
+        assert started.wait(WAIT_S)
+        assert not written.wait(0.2), "the second writer got in while the first held the lock"
+        session.commit()
+    assert written.wait(WAIT_S)
+    worker.join(WAIT_S)
+    assert seen == [1]  # it started after the first writer's commit, not on a stale snapshot
+    with first.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM answers")) == 2
+    first.dispose()
+    second.dispose()
+
+
+def test_one_read_connection_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    first, second = _engines(tmp_path)
+    with Session(first) as session:
+        begin_for_writing(session)
+        session.execute(text("INSERT INTO answers VALUES (1)"))
+        with connect_for_one_read(second) as reader:
+            # Never blocked by the writer, and never sees its uncommitted row.
+            assert reader.scalar(text("SELECT count(*) FROM answers")) == 0
+        session.commit()
+    with connect_for_one_read(second) as reader:
+        assert reader.scalar(text("SELECT count(*) FROM answers")) == 1
+    first.dispose()
+    second.dispose()
