@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,16 +16,42 @@ from surveyapp.services import _sqlite_writers
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_OPTION = "surveyapp_sqlite_begin"
 _NO_BEGIN = "none"
+PING_AFTER_IDLE_S = 5.0
+_RETURNED_AT = "surveyapp_returned_at"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for ``url``; SQLite connections get WAL, a busy timeout and FKs on."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() != "sqlite":
+        _ping_after_idling(engine)
+        return engine
     _configure_sqlite(engine, parsed.database)
     return engine
+
+
+def _ping_after_idling(engine: Engine) -> None:
+    """Test a pooled connection before use when it has been idle, and replace it if dead.
+
+    SQLAlchemy's ``pool_pre_ping`` costs every request a round trip. A connection in steady
+    use has just proven itself; one that waited (the server may have restarted meanwhile) is
+    pinged. A dead connection found during use invalidates the whole pool anyway.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error  # the pool retries anew
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
 
 
 def _configure_sqlite(engine: Engine, database: str | None) -> None:

@@ -1,14 +1,17 @@
-"""SQLite writers of several processes take turns; a single read needs no transaction."""
+"""Database plumbing: SQLite writers take turns, single reads, dead pooled connections."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from surveyapp.services import _db
 from surveyapp.services._db import begin_for_writing, connect_for_one_read, make_engine
+from tests.databases import require_postgres
 
 WAIT_S = 5.0
 
@@ -66,3 +69,23 @@ def test_one_read_connection_reads_while_a_writer_holds_the_lock(tmp_path: Path)
         assert reader.scalar(text("SELECT count(*) FROM answers")) == 1
     first.dispose()
     second.dispose()
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a PostgreSQL restart the pool's idle connections are dead; requests still work."""
+    server = require_postgres()
+    engine = make_engine(server)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        monkeypatch.setattr(_db, "PING_AFTER_IDLE_S", 0.0)  # the connection counts as idle
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        engine.dispose()
+        admin.dispose()
