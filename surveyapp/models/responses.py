@@ -69,6 +69,8 @@ class Invitation(Base):
     scanner_detected_at: Mapped[datetime | None]
 
     survey_version: Mapped[SurveyVersion] = relationship()
+    # At most one (responses.invitation_id is unique); read-only: responses set invitation_id.
+    response: Mapped[Response | None] = relationship(viewonly=True)
 
 
 class LinkFetch(Base):

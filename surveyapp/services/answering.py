@@ -125,7 +125,6 @@ def target_for_link(
     )
 
 
-_INVITATION_RESPONSE = select(Response).where(Response.invitation_id == bindparam("invitation_id"))
 # Anonymous keys are per browser: the same browser may answer several surveys.
 _ANONYMOUS_RESPONSE = (
     select(Response)
@@ -140,13 +139,11 @@ _ANONYMOUS_RESPONSE = (
 def find_response(session: Session, target: AnswerTarget) -> Response | None:
     """The response this respondent already started, if any."""
     if target.invitation is not None:
-        found = session.scalars(_INVITATION_RESPONSE, {"invitation_id": target.invitation.id})
-    elif target.anonymous_key:
+        return target.invitation.response  # loaded with the invitation (find_by_token)
+    if target.anonymous_key:
         parameters = {"key": target.anonymous_key, "survey_id": target.version.survey_id}
-        found = session.scalars(_ANONYMOUS_RESPONSE, parameters)
-    else:
-        return None
-    return found.one_or_none()
+        return session.scalars(_ANONYMOUS_RESPONSE, parameters).one_or_none()
+    return None
 
 
 def is_locked(response: Response | None, definition: SurveyDefinition, *, clock: Clock) -> bool:
@@ -283,6 +280,8 @@ def _new_response(session: Session, target: AnswerTarget, *, locale: str, clock:
         updated_at=now,
     )
     session.add(response)
+    if target.invitation is not None:
+        session.expire(target.invitation, ["response"])  # loaded anew on the next look-up
     return response
 
 

@@ -20,6 +20,7 @@ from surveyapp.models import (
     LinkFetch,
     Response,
     ResponseStatus,
+    Survey,
     SurveyStatus,
     SurveyVersion,
     User,
@@ -87,11 +88,16 @@ def create_test_invitation(
     return NewInvitation(invitation=invitation, token=token)
 
 
-# One query for the invitation, its version and survey: every public request starts here, so
-# the statement is built once.
+# One query for the invitation, its version, its survey's status and the respondent's answer:
+# every public request starts here, so the statement is built once.
 _BY_TOKEN_HASH = (
     select(Invitation)
-    .options(joinedload(Invitation.survey_version).joinedload(SurveyVersion.survey))
+    .options(
+        joinedload(Invitation.survey_version)
+        .joinedload(SurveyVersion.survey)
+        .load_only(Survey.status),
+        joinedload(Invitation.response),
+    )
     .where(Invitation.token_hash == bindparam("token_hash"))
 )
 
