@@ -1,7 +1,7 @@
 """Survey answering benchmark: the public survey page and a submitted rating vs the ceiling app.
 
 Figures (16 connections, 2 gunicorn workers by default), each a ratio to the ceiling measured in
-the same run:
+the same round; the verdict takes the median over alternating rounds (``--rounds``, default 3):
 
 - ``GET /l/<slug>`` (anonymous survey page) vs the ceiling's ``GET /healthz``: target >= 0.50;
 - ``POST /s/<token>`` (a rating, step one) vs the ceiling's ``POST /items``: target >= 0.40;
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import re
+import statistics
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -207,10 +208,23 @@ def _verdict(passed: bool) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One product figure: whether it met its targets, and why it cannot be trusted (if so)."""
+    """One product figure of one round; ``error`` says why it cannot be trusted (if so)."""
 
-    passed: bool
+    figure: str
+    ratio: float
+    p99_ms: float
+    target: float
+    limited: bool = False
     error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.error is None
+            and not self.limited
+            and self.ratio >= self.target
+            and self.p99_ms <= TARGET_P99_MS
+        )
 
 
 def report(label: str, product: dict[str, Measured], ceiling: dict[str, Measured]) -> list[Outcome]:
@@ -241,9 +255,33 @@ def report(label: str, product: dict[str, Measured], ceiling: dict[str, Measured
         if measured.problem:
             print(f"    ERROR: {measured.problem}; the figures are not trustworthy")
             error = f"{label}, {name}: {measured.problem}"
-        passed = error is None and not limited and ratio >= target and p99 <= TARGET_P99_MS
-        outcomes.append(Outcome(passed, error))
+        outcomes.append(Outcome(f"{label}: {name}", ratio, p99, target, limited, error))
     return outcomes
+
+
+def summarize(outcomes: Sequence[Outcome], rounds: int) -> list[Outcome]:
+    """The median of every figure over the rounds (a noisy neighbour spoils one round only)."""
+    if rounds == 1:
+        return list(outcomes)
+    print(f"\nmedian of {rounds} rounds (each round: ceiling, then product, in turn):")
+    summary = []
+    for figure in dict.fromkeys(outcome.figure for outcome in outcomes):
+        runs = [outcome for outcome in outcomes if outcome.figure == figure]
+        median = Outcome(
+            figure,
+            statistics.median(run.ratio for run in runs),
+            statistics.median(run.p99_ms for run in runs),
+            runs[0].target,
+            any(run.limited for run in runs),
+            next((run.error for run in runs if run.error), None),
+        )
+        print(
+            f"  {figure}: req/s ratio {median.ratio:.2f} (target >= {median.target:.2f}), "
+            f"p99 {median.p99_ms:.2f} ms (target <= {TARGET_P99_MS:.0f} ms) "
+            f"{_verdict(median.passed)}"
+        )
+        summary.append(median)
+    return summary
 
 
 def print_header(settings: foundation.Settings, database_kind: str, invitations: int) -> None:
@@ -275,18 +313,22 @@ def run(settings: foundation.Settings, args: argparse.Namespace) -> list[Outcome
         foundation.migrate(env)
         modes = ["configured", "off"] if args.rate_limit == "both" else [args.rate_limit]
         # Every product run gets invitations of its own, so its ratings are new responses.
-        fixture = prepare_product(env, args.invitations * len(modes))
-        ceiling = measure_ceiling(dbs.ceiling_url, settings)
-        print("\nceiling (reference, absolute):")
-        harness.print_result("  ceiling GET /healthz", ceiling["read"].result)
-        harness.print_result("  ceiling POST /items", ceiling["write"].result)
+        fixture = prepare_product(env, args.invitations * len(modes) * args.rounds)
         outcomes: list[Outcome] = []
-        for number, mode in enumerate(modes):
-            own = fixture.tokens[number * args.invitations : (number + 1) * args.invitations]
-            extra_env, label = MODES[mode]
-            product = measure_product({**env, **extra_env}, replace(fixture, tokens=own), settings)
-            outcomes += report(label, product, ceiling)
-    return outcomes
+        runs = 0
+        for number in range(args.rounds):
+            ceiling = measure_ceiling(dbs.ceiling_url, settings)
+            print(f"\nround {number + 1} of {args.rounds}; ceiling (reference, absolute):")
+            harness.print_result("  ceiling GET /healthz", ceiling["read"].result)
+            harness.print_result("  ceiling POST /items", ceiling["write"].result)
+            for mode in modes:
+                own = fixture.tokens[runs * args.invitations : (runs + 1) * args.invitations]
+                runs += 1
+                extra_env, label = MODES[mode]
+                own_fixture = replace(fixture, tokens=own)
+                product = measure_product({**env, **extra_env}, own_fixture, settings)
+                outcomes += report(label, product, ceiling)
+    return summarize(outcomes, args.rounds)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -295,6 +337,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating ceiling/product rounds; figures are their medians (default: 3)",
+    )
     parser.add_argument(
         "--invitations",
         type=int,

@@ -18,6 +18,7 @@ from surveyapp.web.errors import register_error_handlers
 from surveyapp.web.i18n import select_locale, select_timezone
 from surveyapp.web.login import init_login
 from surveyapp.web.security import install_security_headers
+from surveyapp.web.sessions import CookieSessionInterface
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "surveyapp" / "translations"
 
@@ -36,6 +37,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     _load_config(app, settings)
     _init_logging(settings)
     _init_database(app, settings, clock or SystemClock())
+    app.session_interface = CookieSessionInterface()
     _init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
