@@ -37,7 +37,11 @@ class Invitation(Base):
     """A personal invitation to answer one survey version; found by its token's hash only."""
 
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_state_send_at", "state", "send_at"),)
+    __table_args__ = (
+        Index("ix_invitations_state_send_at", "state", "send_at"),
+        # Daily caps count a rule's invitations of one day (planning, per batch and rule).
+        Index("ix_invitations_rule_created", "trigger_rule_id", "created_at", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
