@@ -89,3 +89,13 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_postgres_plans_every_statement_for_its_own_values() -> None:
+    """Prepared statements never keep a plan made while a table was small (see _db)."""
+    engine = make_engine(require_postgres())
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    finally:
+        engine.dispose()
