@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
@@ -164,11 +164,14 @@ def _insert_rows(session: Session, model: type[Base], objects: Sequence[Base]) -
     """Insert transient objects with one executemany (no RETURNING, so SQLite batches too)."""
     if not objects:
         return
-    table = cast(Table, model.__table__)
-    columns = [c.key for c in table.columns if c.key != "id"]
-    rows = [{name: getattr(obj, name) for name in columns} for obj in objects]
     # A Core executemany: the ORM's bulk path splits rows whose values differ in shape.
-    session.execute(table.insert(), rows)
+    session.execute(cast(Table, model.__table__).insert(), _rows(model, objects))
+
+
+def _rows(model: type[Base], objects: Sequence[Base]) -> list[dict[str, Any]]:
+    """Every column but the id of each object, so all rows have one shape."""
+    columns = [c.key for c in cast(Table, model.__table__).columns if c.key != "id"]
+    return [{name: getattr(obj, name) for name in columns} for obj in objects]
 
 
 def _insert_interactions(
@@ -178,13 +181,13 @@ def _insert_interactions(
     contact_by_id: dict[str, Contact],
     clock: Clock,
 ) -> list[Interaction]:
-    """Insert the batch's interactions and load them back (ids and relationships), in order."""
+    """Insert the batch's interactions, returned as persistent objects in the items' order."""
+    if not items:
+        return []
     built = [_new_interaction(item, touchpoints, contact_by_id, clock) for item in items]
-    _insert_rows(session, Interaction, built)
-    keys = [interaction.idempotency_key for interaction in built]
-    loaded = session.scalars(select(Interaction).where(Interaction.idempotency_key.in_(keys)))
-    by_key = {interaction.idempotency_key: interaction for interaction in loaded}
-    return [by_key[key] for key in keys]
+    # Multi-row INSERT ... RETURNING pages (SQLAlchemy's "insertmanyvalues"), on both databases.
+    statement = insert(Interaction).returning(Interaction, sort_by_parameter_order=True)
+    return list(session.scalars(statement, _rows(Interaction, built)))
 
 
 def _new_interaction(
