@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
@@ -62,24 +63,18 @@ def record_event(
     at once every invitation still planned or queued for the contact on that channel, with
     the reason ``consent_withdrawn``.
     """
-    if contact.erased_at is not None:
-        raise Conflict(N_("This contact was erased; nothing more is recorded about them."))
+    _refuse_erased(contact)
     now = clock.now()
     event = ConsentEvent(
-        contact_id=contact.id,
-        purpose=PURPOSE_FEEDBACK,
-        channel=channel,
-        action=action,
-        source=source,
+        **_event_row(contact, channel, action, source, now),
         text_version_id=text_version_id,
         ip_hash=hash_token(ip) if ip else None,
         user_agent=(user_agent or None) and user_agent[:400],
         occurred_at=occurred_at or now,
-        recorded_at=now,
     )
     session.add(event)
     if action == ConsentAction.WITHDRAWN:
-        cancelled = suppress_pending_invitations(session, contact.id, channel)
+        cancelled = suppress_pending_invitations(session, [contact.id], channel)
         if cancelled:
             log.info("Consent withdrawn: %d pending invitations suppressed", cancelled)
     session.flush()
@@ -87,12 +82,69 @@ def record_event(
     return event
 
 
-def suppress_pending_invitations(session: Session, contact_id: int, channel: ConsentChannel) -> int:
-    """Suppress the contact's planned and queued invitations on ``channel``; returns how many."""
+def record_events(
+    session: Session,
+    changes: Sequence[tuple[Contact, ConsentChannel, ConsentAction]],
+    *,
+    source: ConsentSource,
+    clock: Clock,
+) -> None:
+    """``record_event`` for many contacts at once (an import): one insert, one suppression.
+
+    The events carry no text version or evidence beyond their source. Flushed contacts only.
+    """
+    if not changes:
+        return
+    for contact, _, _ in changes:
+        _refuse_erased(contact)
+    now = clock.now()
+    rows = [
+        {**_event_row(contact, channel, action, source, now), "occurred_at": now}
+        for contact, channel, action in changes
+    ]
+    session.execute(insert(ConsentEvent), rows)  # an executemany: no ids needed back
+    for channel in ConsentChannel:
+        withdrawn = [
+            contact.id
+            for contact, on, action in changes
+            if on == channel and action == ConsentAction.WITHDRAWN
+        ]
+        if withdrawn:
+            suppress_pending_invitations(session, withdrawn, channel)
+    session.flush()
+    log.info("Consent: %d events recorded (%s)", len(rows), source)
+
+
+def _refuse_erased(contact: Contact) -> None:
+    if contact.erased_at is not None:
+        raise Conflict(N_("This contact was erased; nothing more is recorded about them."))
+
+
+def _event_row(
+    contact: Contact,
+    channel: ConsentChannel,
+    action: ConsentAction,
+    source: ConsentSource,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "contact_id": contact.id,
+        "purpose": PURPOSE_FEEDBACK,
+        "channel": channel,
+        "action": action,
+        "source": source,
+        "recorded_at": now,
+    }
+
+
+def suppress_pending_invitations(
+    session: Session, contact_ids: Sequence[int], channel: ConsentChannel
+) -> int:
+    """Suppress the contacts' planned and queued invitations on ``channel``; returns how many."""
     invitation_channel = Channel.EMAIL if channel == ConsentChannel.EMAIL else Channel.WEB
     pending = session.scalars(
         select(Invitation).where(
-            Invitation.contact_id == contact_id,
+            Invitation.contact_id.in_(contact_ids),
             Invitation.channel == invitation_channel,
             Invitation.state.in_((InvitationState.PLANNED, InvitationState.QUEUED)),
         )

@@ -287,13 +287,13 @@ def _record_consent(
         for contact_id, contact_entries in entries.items()
         for channel in ConsentChannel
     }
+    new: list[tuple[Contact, ConsentChannel, ConsentAction]] = []
     for contact, channel, action in changes:
         if current.get((contact.id, channel)) == action:
             continue  # re-importing the same state adds nothing to the proof
-        consent.record_event(
-            session, contact, channel=channel, action=action, source=source, clock=clock
-        )
+        new.append((contact, channel, action))
         current[contact.id, channel] = action
+    consent.record_events(session, new, source=source, clock=clock)
 
 
 def _fail(report: ImportReport, line_number: int, field_errors: dict[str, str]) -> None:

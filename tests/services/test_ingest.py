@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
@@ -14,6 +14,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.domain.states import InvitationState
 from surveyapp.models import Contact, Interaction, Invitation
 from surveyapp.services import consent, ingest, touchpoints, trigger_rules
+from surveyapp.services.contact_import import import_contacts
 from surveyapp.services.contacts import ContactData
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.services.touchpoints import InteractionData
@@ -140,3 +141,31 @@ def test_more_than_a_thousand_items_are_refused(session: Session, clock: FixedCl
         ingest.record_interactions(
             session, [_item(f"O-{n}", "C", clock) for n in range(1001)], clock=clock
         )
+
+
+@pytest.mark.usefixtures("rule_setup")
+def test_withdrawal_in_an_import_suppresses_what_is_queued(
+    session: Session, session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    results = ingest.record_interactions(
+        session, [_item("O-1", "C-1", clock), _item("O-2", "C-2", clock)], clock=clock
+    )
+    assert [r.invitations[0].state for r in results] == [InvitationState.QUEUED] * 2
+    session.commit()
+
+    lines = ["external_id;consent_email\n", "C-1;withdrawn\n", "C-2;granted\n"]
+    import_contacts(session_factory, lines, clock=clock)
+
+    session.expire_all()
+    by_contact = {
+        invitation.contact_id: invitation for invitation in session.scalars(select(Invitation))
+    }
+    first, second = (
+        session.scalars(select(Contact).where(Contact.external_id == key)).one()
+        for key in ("C-1", "C-2")
+    )
+    assert by_contact[first.id].state == InvitationState.SUPPRESSED
+    assert by_contact[first.id].suppression_reasons == ["consent_withdrawn"]
+    assert by_contact[second.id].state == InvitationState.QUEUED
+    assert [e.action for e in consent.ledger(session, first.id)] == ["withdrawn"]
+    assert [e.source for e in consent.ledger(session, second.id)] == ["import"]
