@@ -41,9 +41,11 @@ PRODUCT_ENV = {"SURVEYAPP_RATELIMIT_ENABLED": "false", "SURVEYAPP_LOG_LEVEL": "w
 # Each wrk thread numbers its own requests (offset + k * threads); a random prefix per run
 # keeps the warm-up's ids apart from the measured run's.
 _LUA_NUMBERED = """
-math.randomseed(os.time() + offset * 7919)
-local run = math.random(1, 1000000000)
 function request()
+  if not run then
+    math.randomseed(os.time() + position * 7919)
+    run = math.random(1, 1000000000)
+  end
   position = position + {threads}
   local body = string.format(template, run, position, position % {contacts}, position % {contacts})
   return wrk.format(nil, nil, nil, body)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
@@ -26,6 +27,8 @@ SCOPES = (
     "responses:read",
 )
 KEY_PREFIX = "sa_"
+LAST_USE_PRECISION = timedelta(minutes=1)
+_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"))
 
 
 @dataclass(frozen=True)
@@ -67,16 +70,28 @@ def create_key(
     return NewApiKey(api_key=api_key, secret=secret)
 
 
-def authenticate(session: Session, secret: str, *, clock: Clock) -> ApiKey | None:
-    """The active key with this secret (recording its use), or ``None``. Flushes."""
-    api_key = session.scalars(
-        select(ApiKey).where(ApiKey.key_hash == hash_token(secret.strip()))
-    ).one_or_none()
+def authenticate(session: Session, secret: str) -> ApiKey | None:
+    """The active key with this secret, or ``None``. Reads only (see ``record_use``)."""
+    api_key = session.scalars(_BY_HASH, {"key_hash": hash_token(secret.strip())}).one_or_none()
     if api_key is None or not api_key.is_active:
         return None
+    return api_key
+
+
+def use_to_record(api_key: ApiKey, *, clock: Clock) -> bool:
+    """Whether the key's last use is older than ``LAST_USE_PRECISION`` (or was never noted).
+
+    Writing the time on every request would make each API call a second write; the time
+    shown to admins is precise to a minute instead.
+    """
+    last = api_key.last_used_at
+    return last is None or clock.now() - last >= LAST_USE_PRECISION
+
+
+def record_use(session: Session, api_key: ApiKey, *, clock: Clock) -> None:
+    """Note that the key was used now. Flushes."""
     api_key.last_used_at = clock.now()
     session.flush()
-    return api_key
 
 
 def revoke_key(session: Session, key_id: int, *, clock: Clock, actor: User) -> ApiKey:

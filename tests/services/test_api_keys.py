@@ -31,13 +31,28 @@ def test_key_is_stored_hashed_and_authenticates_until_revoked(
     assert created.secret not in created.api_key.key_hash
     assert created.api_key.prefix == created.secret[:10]
     clock.advance(timedelta(minutes=5))
-    found = api_keys.authenticate(session, created.secret, clock=clock)
+    found = api_keys.authenticate(session, created.secret)
     assert found is created.api_key
-    assert found.last_used_at == clock.now()
-    assert api_keys.authenticate(session, created.secret + "x", clock=clock) is None
+    assert api_keys.authenticate(session, created.secret + "x") is None
 
     api_keys.revoke_key(session, created.api_key.id, clock=clock, actor=admin)
-    assert api_keys.authenticate(session, created.secret, clock=clock) is None
+    assert api_keys.authenticate(session, created.secret) is None
+
+
+def test_last_use_is_noted_to_the_minute(session: Session, clock: FixedClock) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    key = api_keys.create_key(
+        session, name="CRM", scopes=["interactions:write"], clock=clock, actor=admin
+    ).api_key
+    assert api_keys.use_to_record(key, clock=clock)  # never used yet
+    api_keys.record_use(session, key, clock=clock)
+    noted = clock.now()
+    clock.advance(timedelta(seconds=59))
+    assert not api_keys.use_to_record(key, clock=clock)
+    clock.advance(timedelta(seconds=1))
+    assert api_keys.use_to_record(key, clock=clock)
+    session.expire_all()
+    assert session.get(type(key), key.id).last_used_at == noted  # type: ignore[union-attr]
 
 
 def test_writes_through_a_key_are_attributed_to_it(session: Session, clock: FixedClock) -> None:

@@ -14,7 +14,7 @@ from surveyapp.extensions import limiter
 from surveyapp.runtime import get_runtime
 from surveyapp.services import api_keys, audit
 from surveyapp.web.api.v1.errors import ApiProblem
-from surveyapp.web.uow import clock, unit_of_work
+from surveyapp.web.uow import clock, request_session, unit_of_work
 
 if TYPE_CHECKING:
     from surveyapp.models import ApiKey
@@ -84,16 +84,18 @@ def _authenticate() -> ApiKey:
             "Send an API key in the header 'Authorization: Bearer <key>'.",
             headers={"WWW-Authenticate": _CHALLENGE},
         )
-    # Committed on its own, before the request's work: the key's last use is kept even when
-    # the request then fails, and the key's row is locked only for this short transaction.
-    with unit_of_work() as db:
-        api_key = api_keys.authenticate(db, match.group(1), clock=clock())
+    api_key = api_keys.authenticate(request_session(), match.group(1))
     if api_key is None:
         raise ApiProblem(
             401,
             "This API key is not valid or was revoked.",
             headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
         )
+    if api_keys.use_to_record(api_key, clock=clock()):
+        # Committed on its own, before the request's work: the key's last use is kept even
+        # when the request then fails, and its row is locked only for this short transaction.
+        with unit_of_work() as db:
+            api_keys.record_use(db, api_key, clock=clock())
     return api_key
 
 
