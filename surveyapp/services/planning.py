@@ -60,6 +60,13 @@ def plan_invitations(
     ).all()
     if existing:
         return list(existing)
+    return plan_new_interaction(session, interaction, clock=clock)
+
+
+def plan_new_interaction(
+    session: Session, interaction: Interaction, *, clock: Clock
+) -> list[Invitation]:
+    """``plan_invitations`` for an interaction stored just now (it cannot have any yet)."""
     invitation = build_invitation(session, interaction, clock=clock, facts=QueryFacts(session))
     if invitation is None:
         return []

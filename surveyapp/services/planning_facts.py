@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 from typing import Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.consent import (
@@ -39,6 +39,25 @@ ASKED_STATES = (
     InvitationState.ANSWERED,
     InvitationState.EXPIRED,
     InvitationState.UNCERTAIN,
+)
+
+
+# Planning a single interaction runs these for every call: built once.
+_ACTIVE_RULES = (
+    select(TriggerRule)
+    .where(TriggerRule.touchpoint_id == bindparam("touchpoint_id"), TriggerRule.is_active.is_(True))
+    .order_by(TriggerRule.priority, TriggerRule.id)
+)
+_LAST_ASKED = select(func.max(Invitation.send_at)).where(
+    Invitation.contact_id == bindparam("contact_id"), Invitation.state.in_(ASKED_STATES)
+)
+_LAST_ASKED_BY_SURVEY = _LAST_ASKED.join(SurveyVersion).where(
+    SurveyVersion.survey_id == bindparam("survey_id")
+)
+_ASKED_TODAY = select(func.count()).where(
+    Invitation.trigger_rule_id == bindparam("rule_id"),
+    Invitation.state.in_(ASKED_STATES),
+    Invitation.created_at >= bindparam("day_start"),
 )
 
 
@@ -88,12 +107,7 @@ class QueryFacts:
 
     def rules(self, touchpoint_id: int) -> Sequence[TriggerRule]:
         """Active rules of the touchpoint, best priority first."""
-        query = (
-            select(TriggerRule)
-            .where(TriggerRule.touchpoint_id == touchpoint_id, TriggerRule.is_active.is_(True))
-            .order_by(TriggerRule.priority, TriggerRule.id)
-        )
-        return self._session.scalars(query).all()
+        return self._session.scalars(_ACTIVE_RULES, {"touchpoint_id": touchpoint_id}).all()
 
     def latest_version(self, survey_id: int) -> SurveyVersion | None:
         """The survey's newest published version."""
@@ -105,12 +119,10 @@ class QueryFacts:
 
     def last_asked(self, contact_id: int, survey_id: int | None) -> datetime | None:
         """When the contact was last asked (by this survey, or any when ``None``)."""
-        query = select(func.max(Invitation.send_at)).where(
-            Invitation.contact_id == contact_id, Invitation.state.in_(ASKED_STATES)
-        )
-        if survey_id is not None:
-            query = query.join(SurveyVersion).where(SurveyVersion.survey_id == survey_id)
-        return self._session.scalar(query)
+        if survey_id is None:
+            return self._session.scalar(_LAST_ASKED, {"contact_id": contact_id})
+        parameters = {"contact_id": contact_id, "survey_id": survey_id}
+        return self._session.scalar(_LAST_ASKED_BY_SURVEY, parameters)
 
     def is_suppressed(self, email: str) -> bool:
         """Whether the address belongs to an erased contact."""
@@ -118,12 +130,8 @@ class QueryFacts:
 
     def asked_today(self, rule_id: int, day_start: datetime) -> int:
         """How many invitations the rule queued since ``day_start``."""
-        query = select(func.count()).where(
-            Invitation.trigger_rule_id == rule_id,
-            Invitation.state.in_(ASKED_STATES),
-            Invitation.created_at >= day_start,
-        )
-        return self._session.scalar(query) or 0
+        parameters = {"rule_id": rule_id, "day_start": day_start}
+        return self._session.scalar(_ASKED_TODAY, parameters) or 0
 
     def note(self, invitation: Invitation, survey_id: int) -> None:
         """Nothing to remember: the next query sees the flushed invitation."""

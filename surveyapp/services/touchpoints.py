@@ -145,7 +145,7 @@ def record_interaction(
     interaction.contact = contact
     session.add(interaction)
     session.flush()
-    invitations = planning.plan_invitations(session, interaction, clock=clock)
+    invitations = planning.plan_new_interaction(session, interaction, clock=clock)
     return RecordedInteraction(interaction, True, invitations)
 
 
