@@ -78,7 +78,7 @@ def record_event(
         if cancelled:
             log.info("Consent withdrawn: %d pending invitations suppressed", cancelled)
     session.flush()
-    log.info("Consent %s on %s for contact %s (%s)", action, channel, contact.id, source)
+    log.debug("Consent %s on %s for contact %s (%s)", action, channel, contact.id, source)
     return event
 
 
