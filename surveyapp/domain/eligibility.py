@@ -169,10 +169,20 @@ def holidays_for(region: str | None, listed: Iterable[tuple[str, date]]) -> froz
 def _same(actual: Any, expected: Any) -> bool:
     if isinstance(actual, bool) or isinstance(expected, bool):
         return str(actual).lower() == str(expected).lower()
+    if isinstance(actual, str) and isinstance(expected, str):
+        left, right = actual.strip().lower(), expected.strip().lower()
+        if left == right:
+            return True
+        if not (_looks_numeric(left) and _looks_numeric(right)):
+            return False  # two texts that differ ("q3", "q4"): no number to compare
     number, other = _as_number(actual), _as_number(expected)
     if number is not None and other is not None:
         return number == other
     return str(actual).strip().lower() == str(expected).strip().lower()
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "+-.")
 
 
 def _as_list(value: Any) -> list[Any]:

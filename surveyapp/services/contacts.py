@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -220,10 +221,22 @@ def _remove_free_text(response: Response) -> None:
 def _normalised_email(raw: str | None, errors: dict[str, str]) -> str | None:
     if raw is None or not raw.strip():
         return None
-    try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+    email = _valid_email(raw.strip())
+    if email is None:
         errors["email"] = N_("Enter a valid email address.")
+    return email
+
+
+@lru_cache(maxsize=8192)
+def _valid_email(address: str) -> str | None:
+    """The normalised address, or ``None`` when invalid.
+
+    Cached: imports and the API send the same customers' addresses again and again, and the
+    full check is the costly part of taking in a contact.
+    """
+    try:
+        return validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
         return None
 
 
