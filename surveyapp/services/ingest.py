@@ -152,8 +152,8 @@ def _upsert_contacts(
             contacts.apply_fields(contact, clean)
         contact.updated_at = now
     session.flush()
-    by_id.update((contact.external_id, contact) for contact in _insert_returning(session, fresh))
-    return by_id
+    _insert_rows(session, Contact, fresh)
+    return _contacts_by_external_id(session, list(wanted))
 
 
 def _contacts_by_external_id(session: Session, external_ids: list[str]) -> dict[str, Contact]:
