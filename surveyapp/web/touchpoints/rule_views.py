@@ -1,16 +1,17 @@
-"""Trigger rule views: creating and changing a rule, and its dry run over recent interactions."""
+"""Trigger rule views: creating and changing a rule, its dry run, its response rates."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.models import Touchpoint, TriggerRule
-from surveyapp.services import interaction_history, trigger_rules
+from surveyapp.services import interaction_history, segment_rates, trigger_rules
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.web.decorators import staff_view
 from surveyapp.web.touchpoints import bp
@@ -18,6 +19,8 @@ from surveyapp.web.touchpoints.access import edits_touchpoints
 from surveyapp.web.touchpoints.rule_form import RuleForm
 from surveyapp.web.touchpoints.rule_settings import rule_data, rule_settings
 from surveyapp.web.uow import clock, request_session, unit_of_work
+
+MAX_ATTRIBUTE_NAME = 100
 
 
 def _with_surveys(form: RuleForm, current_survey_id: int | None) -> tuple[RuleForm, bool]:
@@ -108,3 +111,16 @@ def rule_dry_run(rule_id: int) -> Any:
     """
     result = interaction_history.dry_run(request_session(), rule_id, clock=clock())
     return render_template("staff/touchpoints/dry_run.html", result=result)
+
+
+@bp.get("/rules/<int:rule_id>/segments")
+@staff_view("touchpoints")
+def rule_segments(rule_id: int) -> Any:
+    """The rule's response rate per segment of customers (non-response bias)."""
+    attribute = request.args.get("attribute", "").strip()[:MAX_ATTRIBUTE_NAME] or None
+    report = segment_rates.response_rates(request_session(), rule_id, attribute=attribute)
+    return render_template(
+        "staff/touchpoints/segments.html",
+        report=report,
+        percent=lambda rate: format_percent(rate, "#,##0.0%"),
+    )
