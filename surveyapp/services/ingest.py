@@ -14,6 +14,7 @@ from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
 from surveyapp.models import Base, Contact, Interaction, Invitation, Touchpoint
 from surveyapp.services import contacts, planning
+from surveyapp.services._db import plan_for_values
 from surveyapp.services.contacts import ContactData
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.services.planning_facts import BatchFacts
@@ -51,6 +52,7 @@ def record_interactions(
     """
     if len(items) > MAX_BATCH:
         raise ValidationFailed.on_field("items", N_("Send at most 1,000 interactions at once."))
+    plan_for_values(session)
     results = [
         ItemResult(i, item.idempotency_key.strip(), "invalid") for i, item in enumerate(items)
     ]

@@ -10,7 +10,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from surveyapp.services import _db
-from surveyapp.services._db import begin_for_writing, connect_for_one_read, make_engine
+from surveyapp.services._db import (
+    begin_for_writing,
+    connect_for_one_read,
+    make_engine,
+    plan_for_values,
+)
 from tests.databases import require_postgres
 
 WAIT_S = 5.0
@@ -91,11 +96,15 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(
         admin.dispose()
 
 
-def test_postgres_plans_every_statement_for_its_own_values() -> None:
-    """Prepared statements never keep a plan made while a table was small (see _db)."""
+def test_postgres_batch_work_plans_statements_for_their_values() -> None:
+    """Batch transactions never reuse a generic plan made while a table was small (see _db)."""
     engine = make_engine(require_postgres())
     try:
-        with engine.connect() as connection:
-            assert connection.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        with Session(engine) as session:
+            assert session.scalar(text("SHOW plan_cache_mode")) == "auto"  # short requests
+            plan_for_values(session)
+            assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+            session.commit()
+            assert session.scalar(text("SHOW plan_cache_mode")) == "auto"  # that one only
     finally:
         engine.dispose()
