@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from surveyapp.domain import link_scanning
 from surveyapp.domain.clock import Clock
@@ -93,6 +93,9 @@ def create_test_invitation(
 _BY_TOKEN_HASH = (
     select(Invitation)
     .options(
+        # Planning's record (JSON) is for staff pages; respondents' requests never read it.
+        defer(Invitation.checks),
+        defer(Invitation.suppression_reasons),
         joinedload(Invitation.survey_version)
         .joinedload(SurveyVersion.survey)
         .load_only(Survey.status),
