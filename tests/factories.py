@@ -9,8 +9,10 @@ from functools import cache
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import FixedClock
+from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
 from surveyapp.domain.roles import Role
 from surveyapp.domain.scoring import derive_scores
+from surveyapp.domain.states import InvitationState
 from surveyapp.domain.survey_definition import from_document
 from surveyapp.models import (
     Channel,
@@ -21,10 +23,14 @@ from surveyapp.models import (
     SurveyKind,
     SurveyVersion,
     Team,
+    TriggerRule,
     User,
 )
-from surveyapp.services import surveys
+from surveyapp.services import consent, surveys, touchpoints, trigger_rules
 from surveyapp.services.auth import hash_password
+from surveyapp.services.contacts import ContactData
+from surveyapp.services.touchpoints import InteractionData
+from surveyapp.services.trigger_rules import RuleSettings
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -153,3 +159,62 @@ def make_contact(session: Session, **fields: object) -> Contact:
     session.add(contact)
     session.flush()
     return contact
+
+
+# contact region, invitation state after sending, response status (None: no answer)
+SEGMENT_CUSTOMERS = [
+    ("north", InvitationState.SENT, ResponseStatus.COMPLETE),
+    ("north", InvitationState.SENT, ResponseStatus.PARTIAL),
+    ("north", InvitationState.SENT, None),
+    ("north", InvitationState.EXPIRED, None),
+    ("south", InvitationState.SENT, ResponseStatus.COMPLETE),
+    ("south", InvitationState.SENT, ResponseStatus.PROVISIONAL),  # not submitted: not answered
+    ("south", InvitationState.QUEUED, None),  # not delivered yet: not counted
+    (None, InvitationState.SENT, ResponseStatus.COMPLETE),
+]
+
+
+def make_segmented_rule(session: Session, clock: FixedClock) -> TriggerRule:
+    """A rule stratified by region whose invitations went out to ``SEGMENT_CUSTOMERS``."""
+    admin = make_user(session, role=Role.ADMIN)
+    survey, version = make_published_survey(session, actor=admin)
+    touchpoint = touchpoints.create_touchpoint(
+        session, key="orders.delivered", name="Delivered", clock=clock, actor=admin
+    )
+    rule = trigger_rules.save_rule(
+        session,
+        RuleSettings(
+            name="Delivered",
+            touchpoint_id=touchpoint.id,
+            survey_id=survey.id,
+            sampling_rate=1.0,
+            strata={"attribute": "region", "rates": {"south": 1.0, "north": 0.5}},
+            recontact_days_contact=None,
+            recontact_days_survey=None,
+        ),
+        clock=clock,
+        actor=admin,
+    )
+    consent.set_policy(
+        session, ConsentChannel.EMAIL, ConsentPolicy.OPT_OUT, clock=clock, actor=admin
+    )
+    for number, (region, state, status) in enumerate(SEGMENT_CUSTOMERS):
+        attributes = {"region": region, "plan": "pro"} if region else {"plan": "pro"}
+        recorded = touchpoints.record_interaction(
+            session,
+            InteractionData(
+                f"O-{number}",
+                "orders.delivered",
+                ContactData(f"C-{number}", email=f"c{number}@example.com", attributes=attributes),
+                clock.now(),
+            ),
+            clock=clock,
+        )
+        (invitation,) = recorded.invitations
+        invitation.state = state  # as the dispatcher leaves it
+        if status is not None:
+            response = make_response(session, version)
+            response.invitation_id = invitation.id
+            response.status = status
+    session.flush()
+    return rule

@@ -7,78 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import FixedClock
-from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
-from surveyapp.domain.roles import Role
 from surveyapp.domain.states import InvitationState
-from surveyapp.models import Invitation, ResponseStatus, TriggerRule
-from surveyapp.services import consent, segment_rates, touchpoints, trigger_rules
-from surveyapp.services.contacts import ContactData
-from surveyapp.services.touchpoints import InteractionData
-from surveyapp.services.trigger_rules import RuleSettings
-from tests.factories import make_published_survey, make_response, make_user
-
-# contact region, invitation state after sending, response status (None: no answer)
-CUSTOMERS = [
-    ("north", InvitationState.SENT, ResponseStatus.COMPLETE),
-    ("north", InvitationState.SENT, ResponseStatus.PARTIAL),
-    ("north", InvitationState.SENT, None),
-    ("north", InvitationState.EXPIRED, None),
-    ("south", InvitationState.SENT, ResponseStatus.COMPLETE),
-    ("south", InvitationState.SENT, ResponseStatus.PROVISIONAL),  # not submitted: not answered
-    ("south", InvitationState.QUEUED, None),  # not delivered yet: not counted
-    (None, InvitationState.SENT, ResponseStatus.COMPLETE),
-]
+from surveyapp.models import Invitation, TriggerRule
+from surveyapp.services import segment_rates
+from tests.factories import make_segmented_rule
 
 
 @pytest.fixture
 def rule(session: Session, clock: FixedClock) -> TriggerRule:
     return make_segmented_rule(session, clock)
-
-
-def make_segmented_rule(session: Session, clock: FixedClock) -> TriggerRule:
-    """A rule stratified by region whose invitations went out to ``CUSTOMERS``."""
-    admin = make_user(session, role=Role.ADMIN)
-    survey, version = make_published_survey(session, actor=admin)
-    touchpoint = touchpoints.create_touchpoint(
-        session, key="orders.delivered", name="Delivered", clock=clock, actor=admin
-    )
-    rule = trigger_rules.save_rule(
-        session,
-        RuleSettings(
-            name="Delivered",
-            touchpoint_id=touchpoint.id,
-            survey_id=survey.id,
-            sampling_rate=1.0,
-            strata={"attribute": "region", "rates": {"south": 1.0, "north": 0.5}},
-            recontact_days_contact=None,
-            recontact_days_survey=None,
-        ),
-        clock=clock,
-        actor=admin,
-    )
-    consent.set_policy(
-        session, ConsentChannel.EMAIL, ConsentPolicy.OPT_OUT, clock=clock, actor=admin
-    )
-    for number, (region, state, status) in enumerate(CUSTOMERS):
-        attributes = {"region": region, "plan": "pro"} if region else {"plan": "pro"}
-        recorded = touchpoints.record_interaction(
-            session,
-            InteractionData(
-                f"O-{number}",
-                "orders.delivered",
-                ContactData(f"C-{number}", email=f"c{number}@example.com", attributes=attributes),
-                clock.now(),
-            ),
-            clock=clock,
-        )
-        (invitation,) = recorded.invitations
-        invitation.state = state  # as the dispatcher leaves it
-        if status is not None:
-            response = make_response(session, version)
-            response.invitation_id = invitation.id
-            response.status = status
-    session.flush()
-    return rule
 
 
 def test_rates_per_stratum_count_delivered_and_submitted_only(

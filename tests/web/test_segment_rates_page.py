@@ -13,7 +13,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.domain.states import InvitationState
 from surveyapp.models import Invitation
 from tests.conftest import AuthActions
-from tests.services.test_segment_rates import make_segmented_rule
+from tests.factories import make_segmented_rule
 
 
 def _cells(page: str, segment: str) -> list[str]:
