@@ -58,7 +58,7 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
     in_memory = database in (None, "", ":memory:")
     wait_for_writers = (
         None
-        if in_memory or database is None
+        if in_memory or database is None  # (None only to narrow the type)
         else _sqlite_writers.install(engine, database, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
     )
 

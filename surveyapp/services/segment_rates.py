@@ -77,15 +77,23 @@ def response_rates(
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.trigger_rule_id == rule.id, Invitation.state.in_(DELIVERED_STATES))
     )
-    segments: list[SegmentRate] = []
-    if segment is not None:
-        for delivered, answered_count, value in session.execute(
-            query.add_columns(segment).group_by(segment)
-        ):
-            name = None if value is None else str(value)
-            rate = eligibility.stratum_rate(rule.sampling_rate, name, rates)
-            segments.append(SegmentRate(name, delivered, answered_count, rate))
+    if segment is None:
+        delivered_total, answered_total = session.execute(query).one()
+        total = SegmentRate(None, delivered_total, answered_total, rule.sampling_rate)
+        return SegmentReport(rule, chosen, [], total)
+    segments = []
+    for delivered, answered_count, value in session.execute(
+        query.add_columns(segment).group_by(segment)
+    ):
+        name = None if value is None else str(value)
+        rate = eligibility.stratum_rate(rule.sampling_rate, name, rates)
+        segments.append(SegmentRate(name, delivered, answered_count, rate))
     segments.sort(key=lambda s: (-s.delivered, s.segment is None, s.segment or ""))
-    delivered_total, answered_total = session.execute(query).one()
-    total = SegmentRate(None, delivered_total, answered_total, rule.sampling_rate)
+    # Every delivered invitation falls in one segment (a missing attribute is one too).
+    total = SegmentRate(
+        None,
+        sum(s.delivered for s in segments),
+        sum(s.answered for s in segments),
+        rule.sampling_rate,
+    )
     return SegmentReport(rule, chosen, segments, total)
