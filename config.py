@@ -95,7 +95,15 @@ class Config:
     database_url: str | None = None
     secret_key: str | None = None
     base_url: str | None = None
+    # Without it the built-in outbox keeps every message for staff to read (embedded mode).
     smtp_url: str | None = None
+    # The From address of invitations; default: surveys@ the host of the base URL.
+    mail_from: str | None = None
+    dispatch_interval_seconds: int = 5
+    dispatch_batch_size: int = 100
+    # A claim is held this long; a send still unfinished then is marked uncertain.
+    dispatch_lease_seconds: int = 300
+    dispatch_max_attempts: int = 6
     default_locale: str = "en"
     default_timezone: str = "UTC"
     scheduler: str = "inprocess"
@@ -167,6 +175,19 @@ class Config:
         return self.env == "production"
 
     @property
+    def sender_address(self) -> str:
+        """The From address of mail to contacts."""
+        if self.mail_from:
+            return self.mail_from
+        return f"surveys@{self.mail_domain}"
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of Message-IDs and the default sender: the public host."""
+        host = urlsplit(self.base_url or "").hostname
+        return host or "localhost"
+
+    @property
     def secure_cookies(self) -> bool:
         """Cookies are Secure whenever the public address is https (always in production)."""
         return self.is_production or bool(self.base_url and self.base_url.startswith("https://"))
@@ -205,7 +226,21 @@ def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
         "DATABASE_URL": ("database_url", _database_url),
         "SECRET_KEY": ("secret_key", text),
         "BASE_URL": ("base_url", lambda n, r: _url(n, r, ("http", "https"))),
-        "SMTP_URL": ("smtp_url", lambda n, r: _url(n, r, ("smtp", "smtps"))),
+        "SMTP_URL": ("smtp_url", lambda n, r: _url(n, r, ("smtp", "smtp+starttls", "smtps"))),
+        "MAIL_FROM": ("mail_from", text),
+        "DISPATCH_INTERVAL": (
+            "dispatch_interval_seconds",
+            lambda n, r: _int(n, r, minimum=1, maximum=3600),
+        ),
+        "DISPATCH_BATCH": ("dispatch_batch_size", lambda n, r: _int(n, r, minimum=1, maximum=5000)),
+        "DISPATCH_LEASE": (
+            "dispatch_lease_seconds",
+            lambda n, r: _int(n, r, minimum=10, maximum=86400),
+        ),
+        "DISPATCH_MAX_ATTEMPTS": (
+            "dispatch_max_attempts",
+            lambda n, r: _int(n, r, minimum=1, maximum=50),
+        ),
         "DEFAULT_LOCALE": ("default_locale", lambda n, r: _choice(n, r, SUPPORTED_LOCALES)),
         "DEFAULT_TIMEZONE": ("default_timezone", _timezone),
         "SCHEDULER": ("scheduler", lambda n, r: _choice(n, r, SCHEDULER_MODES)),

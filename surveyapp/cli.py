@@ -13,6 +13,7 @@ from waitress import serve as waitress_serve
 
 from surveyapp.cli_contacts import contacts_cli
 from surveyapp.domain.roles import Role
+from surveyapp.jobs import dispatch as dispatch_jobs
 from surveyapp.jobs.registry import find_job, job_specs
 from surveyapp.jobs.scheduler import build_scheduler, job_context, start_inprocess, stop_inprocess
 from surveyapp.runtime import get_runtime
@@ -112,6 +113,8 @@ def worker() -> None:
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Worker received signal %d, stopping", signum)
+        # The message in flight finishes; claims not yet started go back to the queue.
+        dispatch_jobs.request_stop()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, _stop)

@@ -22,7 +22,9 @@ from surveyapp.models import User
 from surveyapp.runtime import get_runtime
 from tests.databases import BACKENDS, MigratedDatabases
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.smtp_sink import SmtpSink
 
+_ORIGINAL_SMTP_CONNECT = smtplib.SMTP.connect
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -138,3 +140,19 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient, session: Session) -> AuthActions:
     return AuthActions(client, session)
+
+
+@pytest.fixture
+def smtp_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback; the only one tests may connect to."""
+    sink = SmtpSink()
+    sink.start()
+    connect = _ORIGINAL_SMTP_CONNECT
+
+    def only_the_sink(self: smtplib.SMTP, host: str = "localhost", port: int = 0, **kw: object):  # type: ignore[no-untyped-def]
+        assert (host, int(port)) == ("127.0.0.1", sink.port), "mail outside the test server"
+        return connect(self, host, port, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", only_the_sink)
+    yield sink
+    sink.stop()

@@ -17,6 +17,7 @@ from surveyapp.domain.survey_definition import from_document
 from surveyapp.models import (
     Channel,
     Contact,
+    Invitation,
     Response,
     ResponseStatus,
     Survey,
@@ -218,3 +219,74 @@ def make_segmented_rule(session: Session, clock: FixedClock) -> TriggerRule:
             response.status = status
     session.flush()
     return rule
+
+
+def make_dispatch_rule(session: Session, clock: FixedClock, **settings: object) -> TriggerRule:
+    """A rule that invites every contact of ``support.ticket_closed`` right away (opt-out)."""
+    admin = make_user(session, role=Role.ADMIN)
+    survey, _ = make_published_survey(session, actor=admin)
+    touchpoint = touchpoints.create_touchpoint(
+        session, key="support.ticket_closed", name="Ticket closed", clock=clock, actor=admin
+    )
+    consent.set_policy(
+        session, ConsentChannel.EMAIL, ConsentPolicy.OPT_OUT, clock=clock, actor=admin
+    )
+    values: dict[str, object] = {
+        "name": "After tickets",
+        "touchpoint_id": touchpoint.id,
+        "survey_id": survey.id,
+        "delay_minutes": 0,
+        "recontact_days_contact": None,
+        "recontact_days_survey": None,
+        **settings,
+    }
+    return trigger_rules.save_rule(session, RuleSettings(**values), clock=clock, actor=admin)  # type: ignore[arg-type]
+
+
+def plan_invitation(
+    session: Session, clock: FixedClock, key: str, contact: str = "C-17", **contact_fields: object
+) -> Invitation:
+    """A ticket closed for ``contact`` now, planned by the dispatch rule: the invitation."""
+    fields: dict[str, object] = {
+        "email": f"{contact.lower()}@example.com",
+        "timezone": "Europe/Berlin",
+        "name": f"Customer {contact}",
+        **contact_fields,
+    }
+    recorded = touchpoints.record_interaction(
+        session,
+        InteractionData(
+            idempotency_key=key,
+            touchpoint_key="support.ticket_closed",
+            contact=ContactData(contact, **fields),  # type: ignore[arg-type]
+            occurred_at=clock.now(),
+            attributes={"ticket": key},
+        ),
+        clock=clock,
+    )
+    (invitation,) = recorded.invitations
+    return invitation
+
+
+def make_dispatched_invitation(
+    session: Session,
+    clock: FixedClock,
+    key: str,
+    state: InvitationState,
+    *,
+    last_error: str | None = None,
+    attempts: int = 1,
+    **contact_fields: object,
+) -> Invitation:
+    """An invitation planned by the dispatch rule (``make_dispatch_rule`` first) and left in
+    ``state`` as the sender would leave it; contact ``C-<key>`` unless ``contact`` is given."""
+    contact = str(contact_fields.pop("contact", f"C-{key}"))
+    invitation = plan_invitation(session, clock, key, contact, **contact_fields)
+    assert invitation.state == InvitationState.QUEUED, invitation.suppression_reasons
+    invitation.state = state
+    invitation.last_error = last_error
+    invitation.attempts = 0 if state == InvitationState.QUEUED else attempts
+    if state in (InvitationState.SENT, InvitationState.ANSWERED):
+        invitation.sent_at = clock.now()
+    session.flush()
+    return invitation

@@ -28,6 +28,9 @@ SECTION_ROLES: dict[str, frozenset[Role]] = {
     # Responses carry customers' own words: everyone who works with customers reads them.
     "responses": ALL_ROLES,
     "reports": ALL_ROLES,
+    # The sending queue, dead letters and the built-in outbox show customers' addresses and
+    # mail: the people who run the surveys. Only admins replay (web/dispatch/access.py).
+    "dispatch": frozenset({Role.ADMIN, Role.CX_OWNER}),
     "admin": frozenset({Role.ADMIN}),
 }
 

@@ -32,6 +32,7 @@ _INVITATION_MOVES: dict[InvitationState, frozenset[InvitationState]] = {
     InvitationState.SENDING: frozenset(
         {
             InvitationState.SENT,
+            InvitationState.SUPPRESSED,  # a send-time check failed
             InvitationState.QUEUED,
             InvitationState.FAILED,
             InvitationState.UNCERTAIN,
@@ -41,8 +42,12 @@ _INVITATION_MOVES: dict[InvitationState, frozenset[InvitationState]] = {
     InvitationState.SUPPRESSED: frozenset(),
     InvitationState.ANSWERED: frozenset(),
     InvitationState.EXPIRED: frozenset({InvitationState.ANSWERED}),
-    InvitationState.FAILED: frozenset(),
-    InvitationState.UNCERTAIN: frozenset({InvitationState.ANSWERED}),
+    # A failed send may be replayed by hand once its cause is fixed (dead letters).
+    InvitationState.FAILED: frozenset({InvitationState.QUEUED}),
+    # An admin may release an uncertain send; a late answer shows it did arrive.
+    InvitationState.UNCERTAIN: frozenset(
+        {InvitationState.ANSWERED, InvitationState.QUEUED, InvitationState.SENT}
+    ),
     InvitationState.CANCELLED: frozenset(),
 }
 
@@ -52,3 +57,14 @@ def move_invitation(current: InvitationState, target: InvitationState) -> Invita
     if target not in _INVITATION_MOVES[current]:
         raise IllegalTransition(f"invitation cannot go from {current} to {target}")
     return target
+
+
+class ReminderState(StrEnum):
+    """The one reminder of a sent invitation: its own small send life cycle."""
+
+    DUE = "due"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    SKIPPED = "skipped"

@@ -9,6 +9,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from surveyapp.jobs import dispatch as dispatch_jobs
 from surveyapp.jobs import system as system_jobs
 from surveyapp.services.system import HEARTBEAT_INTERVAL
 
@@ -23,9 +24,15 @@ class JobSpec:
     description: str
 
 
-def job_specs() -> list[JobSpec]:
+def job_specs(dispatch_interval_seconds: int = 5) -> list[JobSpec]:
     """The jobs every scheduler process runs."""
     return [
+        JobSpec(
+            id="dispatch.send",
+            func=dispatch_jobs.send_due,
+            trigger=IntervalTrigger(seconds=dispatch_interval_seconds),
+            description="Send due invitations and reminders; expire old ones.",
+        ),
         JobSpec(
             id="system.heartbeat",
             func=system_jobs.heartbeat,

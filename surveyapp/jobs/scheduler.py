@@ -15,6 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from surveyapp.jobs.registry import job_specs
+from surveyapp.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def build_scheduler(app: Flask, *, mode: str, blocking: bool) -> BaseScheduler:
     """A scheduler with every registered job; jobs get ``app`` and the process context."""
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     context = job_context(mode)
-    for spec in job_specs():
+    for spec in job_specs(get_runtime(app).config.dispatch_interval_seconds):
         scheduler.add_job(
             spec.func,
             trigger=spec.trigger,

@@ -10,6 +10,7 @@ from surveyapp.models.contacts import (
     Contact,
     SuppressedAddress,
 )
+from surveyapp.models.dispatch import InvitationEvent, OutboxMessage, PeriodicRun
 from surveyapp.models.jobs import WorkerHeartbeat
 from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response, ResponseStatus
 from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
@@ -27,8 +28,11 @@ __all__ = [
     "Contact",
     "Interaction",
     "Invitation",
+    "InvitationEvent",
     "JourneyStage",
     "LinkFetch",
+    "OutboxMessage",
+    "PeriodicRun",
     "Response",
     "ResponseStatus",
     "SuppressedAddress",

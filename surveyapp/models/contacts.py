@@ -77,10 +77,13 @@ class ConsentSetting(Base):
 
 
 class SuppressedAddress(Base):
-    """An erased contact's hashed email: never contacted again, without keeping the address."""
+    """A hashed email never written to again: erased, bounced hard, or complained of spam."""
 
     __tablename__ = "suppressed_addresses"
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # erased, hard_bounce, complaint, smtp_rejected
     reason: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # What the mail server or provider said (bounces and complaints), for the contact page.
+    detail: Mapped[str | None] = mapped_column(String(500))

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.domain.scoring import NpsCategory
-from surveyapp.domain.states import InvitationState
+from surveyapp.domain.states import InvitationState, ReminderState
 from surveyapp.models.base import Base, enum_type
 from surveyapp.models.surveys import SurveyVersion
+
+if TYPE_CHECKING:
+    from surveyapp.models.contacts import Contact
+    from surveyapp.models.touchpoints import Interaction, TriggerRule
 
 
 class Channel(StrEnum):
@@ -41,6 +45,7 @@ class Invitation(Base):
         Index("ix_invitations_state_send_at", "state", "send_at"),
         # Daily caps count a rule's invitations of one day (planning, per batch and rule).
         Index("ix_invitations_rule_created", "trigger_rule_id", "created_at", "state"),
+        Index("ix_invitations_reminder", "reminder_state", "reminder_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,8 +76,23 @@ class Invitation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_opened_at: Mapped[datetime | None]
     scanner_detected_at: Mapped[datetime | None]
+    # Dispatch (DESIGN.md §5): a claim is a lease held by one worker until it runs out.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]
+    # The one reminder: due once the rule's reminder period has passed without an answer.
+    reminder_state: Mapped[ReminderState | None] = mapped_column(
+        enum_type(ReminderState, "reminder_state")
+    )
+    reminder_due_at: Mapped[datetime | None]
+    reminder_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey_version: Mapped[SurveyVersion] = relationship()
+    contact: Mapped[Contact | None] = relationship(viewonly=True)
+    interaction: Mapped[Interaction | None] = relationship(viewonly=True)
+    trigger_rule: Mapped[TriggerRule | None] = relationship(viewonly=True)
     # At most one (responses.invitation_id is unique); read-only: responses set invitation_id.
     response: Mapped[Response | None] = relationship(viewonly=True)
 

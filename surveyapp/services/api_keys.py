@@ -25,6 +25,7 @@ SCOPES = (
     "consent:write",
     "touchpoints:read",
     "responses:read",
+    "deliveries:write",
 )
 KEY_PREFIX = "sa_"
 LAST_USE_PRECISION = timedelta(minutes=1)

@@ -17,8 +17,17 @@ from surveyapp.domain.consent import (
     decide,
     latest_action,
 )
-from surveyapp.models import ConsentEvent, ConsentText, Contact, Invitation, Response, SurveyVersion
+from surveyapp.models import (
+    ConsentEvent,
+    ConsentText,
+    Contact,
+    Invitation,
+    Response,
+    SuppressedAddress,
+    SurveyVersion,
+)
 from surveyapp.services import consent, contacts
+from surveyapp.services.dispatch.bounces import find_suppression
 
 MAX_INVITATIONS_SHOWN = 100
 
@@ -53,10 +62,16 @@ class ContactOverview:
     decisions: dict[ConsentChannel, ConsentDecision]
     ledger: Sequence[LedgerRow]
     invitations: Sequence[InvitationHistory]
+    # Why mail to the contact's address is never sent (bounce, complaint...), if it is not.
+    suppression: SuppressedAddress | None
 
 
 def get_contact_overview(session: Session, contact_id: int) -> ContactOverview:
-    """The contact (or ``NotFound``), its consent decisions per channel, ledger and invitations."""
+    """The contact (or ``NotFound``) and everything its staff page shows.
+
+    That is its consent decisions per channel, ledger, invitations and the suppression of
+    its email address (if any).
+    """
     contact = contacts.get_contact(session, contact_id)
     return ContactOverview(
         contact=contact,
@@ -66,6 +81,7 @@ def get_contact_overview(session: Session, contact_id: int) -> ContactOverview:
         },
         ledger=list_ledger_rows(session, contact.id),
         invitations=list_invitations(session, contact.id),
+        suppression=find_suppression(session, contact.email) if contact.email else None,
     )
 
 

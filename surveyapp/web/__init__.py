@@ -9,8 +9,10 @@ from surveyapp.web import (
     admin,
     auth,
     contacts,
+    dispatch,
     health,
     home,
+    outbox,
     public,
     responses,
     sections,
@@ -36,6 +38,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(responses.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(touchpoints.bp)
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(outbox.bp)
     app.register_blueprint(public.bp)
     # Integrators authenticate with API keys, never with the session cookie: no CSRF token.
     csrf.exempt(api_v1.bp)

@@ -23,6 +23,7 @@ SECTION_TITLES: dict[str, Any] = {
     "responses": _l("Responses"),
     "cases": _l("Cases"),
     "reports": _l("Reports"),
+    "dispatch": _l("Sending"),
     "admin": _l("Admin"),
 }
 
@@ -33,6 +34,7 @@ SECTION_SUMMARIES: dict[str, Any] = {
     "responses": _l("Every answer, with its score and the customer's own words."),
     "cases": _l("Follow up with unhappy customers and close the loop within the SLA."),
     "reports": _l("Scores with their margin of error, trends and PDF reports."),
+    "dispatch": _l("The sending queue, failed sends to try again, and the built-in outbox."),
     "admin": _l("Users, roles, teams and the audit trail."),
 }
 
@@ -73,4 +75,7 @@ AUDIT_LABELS: dict[str, Any] = {
     "interaction.batch_recorded": _l("Batch of interactions recorded"),
     "api_key.created": _l("API key created"),
     "api_key.revoked": _l("API key revoked"),
+    "dispatch.replayed": _l("Failed or uncertain invitations queued again"),
+    "dispatch.reminders_released": _l("Failed or uncertain reminders made due again"),
+    "delivery.reported": _l("Bounce or complaint reported"),
 }

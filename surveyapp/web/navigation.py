@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from surveyapp.domain.roles import can_open
+from surveyapp.services.dispatch import queue
 from surveyapp.web.i18n import LOCALE_NAMES
 from surveyapp.web.labels import (
     AUDIT_LABELS,
@@ -17,6 +18,7 @@ from surveyapp.web.labels import (
     SECTION_SUMMARIES,
     SECTION_TITLES,
 )
+from surveyapp.web.uow import request_session
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class NavItem:
     section: str
     endpoint: str
     label: Any
+    # Blueprints besides the endpoint's own whose pages belong to this entry.
+    also_active: tuple[str, ...] = ()
+
+    def is_active(self, blueprint: str | None) -> bool:
+        """Whether a page of ``blueprint`` belongs to this entry."""
+        return blueprint == self.endpoint.split(".")[0] or blueprint in self.also_active
 
 
 NAV_ITEMS = (
@@ -33,6 +41,7 @@ NAV_ITEMS = (
         NavItem(section, f"{section}.index", SECTION_TITLES[section])
         for section in ("surveys", "touchpoints", "contacts", "responses", "cases", "reports")
     ),
+    NavItem("dispatch", "dispatch.index", SECTION_TITLES["dispatch"], also_active=("outbox",)),
     NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),
 )
 
@@ -53,4 +62,11 @@ def init_navigation(app: Flask) -> None:
             "section_summaries": SECTION_SUMMARIES,
             "role_labels": ROLE_LABELS,
             "audit_labels": AUDIT_LABELS,
+            "dead_letter_count": _dead_letter_count,
         }
+
+
+def _dead_letter_count() -> int:
+    """Failed or uncertain sends: the badge of the Sending entry, counted only when shown."""
+    invitations, reminders = queue.count_dead_letters(request_session())
+    return invitations + reminders

@@ -19,6 +19,7 @@ SCOPE_LABELS: dict[str, Any] = {
     "consent:write": _l("Record consent"),
     "touchpoints:read": _l("Read touchpoints"),
     "responses:read": _l("Read responses, including comments"),
+    "deliveries:write": _l("Report bounces and spam complaints"),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from surveyapp.domain.roles import Role
+from surveyapp.domain.roles import SECTION_ROLES, Role
 from surveyapp.web.decorators import has_role
 
 # The contacts section admits agents too (SECTION_ROLES); these roles may also act, through
@@ -18,4 +18,6 @@ def permissions() -> dict[str, bool]:
         "may_record_consent": has_role(CONSENT_ROLES),
         "may_configure": has_role(SETTINGS_ROLES),
         "may_erase": has_role(ERASE_ROLES),
+        # Invitations link to their dispatch timeline for those who may open it.
+        "may_open_dispatch": has_role(SECTION_ROLES["dispatch"]),
     }

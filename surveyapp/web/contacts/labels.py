@@ -51,6 +51,13 @@ INVITATION_CHANNEL_LABELS: dict[str, Any] = {
     Channel.WEB: _l("Web"),
     Channel.TEST: _l("Test link"),
 }
+# Why an address is never written to again (suppressed_addresses.reason).
+ADDRESS_SUPPRESSION_LABELS: dict[str, Any] = {
+    "erased": _l("The contact's data was erased"),
+    "hard_bounce": _l("Hard bounce: the mailbox does not exist"),
+    "complaint": _l("Spam complaint: the recipient reported a survey as spam"),
+    "smtp_rejected": _l("The mail server refused the address"),
+}
 
 LABELS = {
     "channel_labels": CHANNEL_LABELS,
@@ -60,4 +67,5 @@ LABELS = {
     "policy_explanations": POLICY_EXPLANATIONS,
     "reason_labels": REASON_LABELS,
     "invitation_channel_labels": INVITATION_CHANNEL_LABELS,
+    "address_labels": ADDRESS_SUPPRESSION_LABELS,
 }

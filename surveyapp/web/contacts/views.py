@@ -25,6 +25,7 @@ from surveyapp.web.contacts.forms import (
 )
 from surveyapp.web.contacts.labels import LABELS
 from surveyapp.web.decorators import changes_need, staff_view
+from surveyapp.web.touchpoints.labels import STATE_LABELS
 from surveyapp.web.uow import clock, request_session, unit_of_work
 
 PAGE_SIZE = 50
@@ -134,6 +135,7 @@ def _detail_page(
         contact=overview.contact,
         consent_form=consent_form or ConsentRecordForm(),
         erase_form=erase_form or EraseForm(external_id=overview.contact.external_id),
+        state_labels=STATE_LABELS,
         **permissions(),
         **LABELS,
     )

@@ -15,6 +15,7 @@ def _no_store(response: Response) -> Response:
 # The modules register their routes (and the OpenAPI operations) on bp.
 from surveyapp.web.api.v1 import (  # noqa: E402, F401
     contacts,
+    deliveries,
     docs,
     errors,
     interactions,

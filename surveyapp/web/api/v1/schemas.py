@@ -22,6 +22,7 @@ from surveyapp.domain.consent import ConsentAction, ConsentChannel, ConsentPolic
 from surveyapp.domain.scoring import NpsCategory
 from surveyapp.domain.states import InvitationState
 from surveyapp.models import Channel, ResponseStatus
+from surveyapp.services.dispatch.bounces import DeliveryReportKind
 
 MAX_BATCH = 1000
 # Clocks of integrators' systems drift a little; more than this ahead is a mistake.
@@ -336,3 +337,53 @@ class ResponsePageOut(BaseModel):
 
     items: list[ResponseOut]
     next_cursor: str | None
+
+
+# --- delivery reports -----------------------------------------------------------------------
+
+
+class DeliveryReportIn(_Request):
+    """A hard bounce or spam complaint your mail provider reported for an address."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "type": "hard_bounce",
+                    "detail": "550 5.1.1 The email account that you tried to reach does not exist",
+                    "occurred_at": "2026-03-02T08:55:00Z",
+                }
+            ]
+        }
+    )
+
+    email: str = Field(
+        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="The address."
+    )
+    type: DeliveryReportKind = Field(
+        description="hard_bounce: the mailbox does not exist; complaint: marked as spam."
+    )
+    detail: str = Field(
+        "", max_length=500, description="What the provider said, shown to staff as is."
+    )
+    occurred_at: InstantIn | None = Field(
+        None, description="When the provider saw it (default: now); not in the future."
+    )
+
+    _occurred_at_not_in_future = field_validator("occurred_at")(_not_in_future)
+
+
+class DeliveryReportOut(BaseModel):
+    """The address's suppression after the report, and what the report changed."""
+
+    status: Literal["recorded", "already_recorded"] = Field(
+        description="already_recorded: a repeat that changed nothing."
+    )
+    reason: str = Field(
+        description="Why the address is suppressed now: hard_bounce, complaint, erased, ..."
+    )
+    suppressed_since: Instant
+    invitations_suppressed: int = Field(
+        description="Invitations that were waiting to be sent to the address and never will be."
+    )

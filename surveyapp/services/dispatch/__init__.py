@@ -1,0 +1,1 @@
+"""Dispatch: sending invitations and reminders at their time, at most once."""

@@ -1,0 +1,1 @@
+"""Mail: rendering messages, the built-in outbox and the SMTP transport."""
