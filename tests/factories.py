@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
 from functools import cache
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import FixedClock
@@ -16,8 +19,10 @@ from surveyapp.domain.states import InvitationState
 from surveyapp.domain.survey_definition import from_document
 from surveyapp.models import (
     Channel,
+    ConsentSetting,
     Contact,
     Invitation,
+    OutboxMessage,
     Response,
     ResponseStatus,
     Survey,
@@ -290,3 +295,81 @@ def make_dispatched_invitation(
         invitation.sent_at = clock.now()
     session.flush()
     return invitation
+
+
+def seed_due_invitations(session: Session, count: int, *, now: datetime) -> None:
+    """``count`` email invitations due now, each to its own contact, on an opt-out workspace.
+
+    Bulk inserts (no planning), for worker and benchmark runs of thousands of messages.
+    """
+    _, version = make_published_survey(session)
+    session.add(
+        ConsentSetting(channel=ConsentChannel.EMAIL, policy=ConsentPolicy.OPT_OUT, updated_at=now)
+    )
+    for start in range(0, count, 10_000):
+        numbers = range(start, min(start + 10_000, count))
+        session.execute(
+            insert(Contact),
+            [
+                {
+                    "external_id": f"C-{n}",
+                    "email": f"c{n}@example.com",
+                    "name": f"Customer {n}",
+                    "locale": "en",
+                    "attributes": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in numbers
+            ],
+        )
+    ids = session.scalars(select(Contact.id).order_by(Contact.id)).all()
+    for start in range(0, len(ids), 10_000):
+        session.execute(
+            insert(Invitation),
+            [
+                {
+                    "token_hash": f"placeholder-{contact_id}",
+                    "survey_version_id": version.id,
+                    "contact_id": contact_id,
+                    "channel": Channel.EMAIL,
+                    "locale": "en",
+                    "state": InvitationState.QUEUED,
+                    "send_at": now - timedelta(minutes=1),
+                    "checks": [],
+                    "suppression_reasons": [],
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=14),
+                }
+                for contact_id in ids[start : start + 10_000]
+            ],
+        )
+
+
+def make_outbox_message(
+    session: Session,
+    clock: FixedClock,
+    *,
+    subject: str = "Wie zufrieden waren Sie mit der Bäckerei Müller?",
+    recipient: str = "ada@example.com",
+    html: str | None = "<p style='color:#333'>Hallo <b>Ada</b></p>",
+) -> OutboxMessage:
+    """An invitation-like message (text, optionally HTML) kept by the outbox."""
+    message = EmailMessage(policy=policy.default)
+    message["Subject"] = subject
+    message["From"] = "surveys@localhost"
+    message["To"] = recipient
+    message["Message-ID"] = "<invitation-1.invitation@localhost>"
+    message.set_content("Hallo Ada,\nwie war es?\nhttp://localhost/s/abc?score=9\n")
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    stored = OutboxMessage(
+        message_id=str(message["Message-ID"]),
+        recipient=recipient,
+        subject=subject,
+        stored_at=clock.now(),
+        raw=message.as_string(policy=policy.default),
+    )
+    session.add(stored)
+    session.flush()
+    return stored

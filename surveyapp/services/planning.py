@@ -281,6 +281,9 @@ def _build(interaction: Interaction, decision: Decision, *, clock: Clock) -> Inv
         suppression_reasons=decision.reasons,
         created_at=now,
         expires_at=expires_from + timedelta(days=decision.rule.expiry_days),
+        # Set here, not left to column defaults: batch ingest inserts these rows in bulk.
+        attempts=0,
+        reminder_attempts=0,
     )
     log.debug(
         "Interaction %s: %s",

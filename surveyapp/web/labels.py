@@ -23,7 +23,7 @@ SECTION_TITLES: dict[str, Any] = {
     "responses": _l("Responses"),
     "cases": _l("Cases"),
     "reports": _l("Reports"),
-    "dispatch": _l("Sending"),
+    "dispatch": _l("Mail delivery"),
     "admin": _l("Admin"),
 }
 

@@ -104,7 +104,7 @@ def test_every_api_operation_refuses_requests_without_a_key(
         if rule.endpoint.startswith("api_v1.")
         and rule.endpoint not in {"api_v1.docs", "api_v1.openapi_document"}
     ]
-    assert len(rules) == 7
+    assert len(rules) == 8
     for rule in rules:
         url = rule.rule.replace("<external_id>", "C-1").replace("<int:response_id>", "1")
         for method in rule.methods - {"HEAD", "OPTIONS"}:

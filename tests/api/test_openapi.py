@@ -37,6 +37,7 @@ def test_every_operation_documents_its_scope_and_errors() -> None:
     assert {(path, method) for path, method, _ in operations} == {
         ("/contacts/{external_id}", "put"),
         ("/contacts/{external_id}/consent", "post"),
+        ("/delivery-reports", "post"),
         ("/interactions", "post"),
         ("/interactions/batch", "post"),
         ("/touchpoints", "get"),
@@ -92,5 +93,6 @@ def test_every_operation_succeeds_as_documented(
         api.get("/touchpoints"),
         api.get("/responses?limit=1&since=2026-01-01T00:00:00Z"),
         api.get(f"/responses/{response.id}"),
+        api.post("/delivery-reports", json={"email": "a@example.com", "type": "complaint"}),
     ]
-    assert [call.status_code for call in calls] == [201, 201, 201, 200, 200, 200, 200]
+    assert [call.status_code for call in calls] == [201, 201, 201, 200, 200, 200, 200, 200]

@@ -13,22 +13,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import TestConfig
 from surveyapp.app import create_app
 from surveyapp.domain.clock import FixedClock
-from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
-from surveyapp.domain.states import InvitationState
-from surveyapp.models import Channel, ConsentSetting, Contact, Invitation
+from surveyapp.models import Invitation
 from surveyapp.runtime import get_runtime
 from surveyapp.services import schema
 from surveyapp.services._db import make_engine
 from surveyapp.services.dispatch import claims, sending
 from surveyapp.services.mail.transport import SmtpTransport
 from tests.databases import fresh_database
-from tests.factories import make_published_survey
+from tests.factories import seed_due_invitations
 from tests.smtp_sink import SmtpSink
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -47,51 +45,8 @@ def pg_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _seed(engine: Engine, count: int) -> None:
-    """``count`` email invitations due now, to ``count`` contacts, on an opt-out workspace."""
-    now = datetime.now(UTC)
     with sessionmaker(bind=engine)() as session:
-        _, version = make_published_survey(session)
-        session.add(
-            ConsentSetting(
-                channel=ConsentChannel.EMAIL, policy=ConsentPolicy.OPT_OUT, updated_at=now
-            )
-        )
-        session.flush()
-        session.execute(
-            insert(Contact),
-            [
-                {
-                    "external_id": f"C-{n}",
-                    "email": f"c{n}@example.com",
-                    "name": f"Customer {n}",
-                    "locale": "en",
-                    "attributes": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(count)
-            ],
-        )
-        ids = session.scalars(select(Contact.id).order_by(Contact.id)).all()
-        session.execute(
-            insert(Invitation),
-            [
-                {
-                    "token_hash": f"placeholder-{contact_id}",
-                    "survey_version_id": version.id,
-                    "contact_id": contact_id,
-                    "channel": Channel.EMAIL,
-                    "locale": "en",
-                    "state": InvitationState.QUEUED,
-                    "send_at": now - timedelta(minutes=1),
-                    "checks": [],
-                    "suppression_reasons": [],
-                    "created_at": now,
-                    "expires_at": now + timedelta(days=14),
-                }
-                for contact_id in ids
-            ],
-        )
+        seed_due_invitations(session, count, now=datetime.now(UTC))
         session.commit()
 
 

@@ -19,7 +19,13 @@ from surveyapp.services.touchpoints import InteractionData
 from surveyapp.services.trigger_rules import RuleSettings
 from surveyapp.web.decorators import ACTION_ROLES_ATTRIBUTE, SECTION_ATTRIBUTE
 from tests.conftest import AuthActions, csrf_token
-from tests.factories import make_contact, make_published_survey, make_response, make_user
+from tests.factories import (
+    make_contact,
+    make_outbox_message,
+    make_published_survey,
+    make_response,
+    make_user,
+)
 
 # Reachable without signing in; everything else must carry a staff section.
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.language"}
@@ -48,7 +54,9 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
     sample_interaction = InteractionData(
         "sample-1", touchpoint.key, ContactData("sample-contact"), occurred_at=at.now()
     )
-    interaction = touchpoints.record_interaction(session, sample_interaction, clock=at).interaction
+    recorded = touchpoints.record_interaction(session, sample_interaction, clock=at)
+    interaction = recorded.interaction
+    message = make_outbox_message(session, at)  # with an HTML part, so its frame opens
     session.commit()
     return {
         "user_id": sample_user_id,
@@ -62,6 +70,8 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
         "rule_id": rule.id,
         "interaction_id": interaction.id,
         "stage_key": "support",
+        "invitation_id": recorded.invitations[0].id,
+        "message_id": message.id,
     }
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 from surveyapp.domain.dispatch import MailKind, message_id
@@ -34,9 +33,9 @@ SUBJECTS = {
     MailKind.INVITATION: N_("How did we do? %(topic)s"),
     MailKind.REMINDER: N_("Reminder: how did we do? %(topic)s"),
 }
-_ONE_CLICK = reusable_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")  # RFC 8058
+ONE_CLICK = "List-Unsubscribe=One-Click"  # RFC 8058
 # Out-of-office and auto-replies to an invitation only add noise (Exchange honours this).
-_NO_AUTO_RESPONSES = reusable_header("X-Auto-Response-Suppress", "OOF, AutoReply")
+NO_AUTO_RESPONSES = "OOF, AutoReply"
 
 
 @dataclass(frozen=True)
@@ -105,13 +104,15 @@ def compose(
         now: the Date header; must be timezone-aware.
 
     Returns:
-        A ``multipart/alternative`` message (text, then HTML) whose parts are quoted-printable,
-        so it travels over servers without 8BITMIME; the Message-ID depends only on the
-        invitation and the kind, so it is identical on every retry. Not serialised: the
-        transport applies SMTP line endings.
+        A ``multipart/alternative`` message (text, then HTML), 7-bit clean, so it travels over
+        servers without 8BITMIME or SMTPUTF8. The Message-ID depends only on the invitation
+        and the kind, so it is identical on every retry. Not serialised: the transport applies
+        SMTP line endings.
 
     Raises:
-        ValueError: ``now`` is naive.
+        ValueError: ``now`` is naive, or the recipient's address cannot be written in a
+            header (a non-ASCII address raises ``UnicodeEncodeError``, a ``ValueError``):
+            retrying will not help.
     """
     if now.tzinfo is None:
         raise ValueError("the Date of a message needs a timezone-aware datetime")
@@ -134,6 +135,7 @@ def compose(
             "name": name,
             "topic": topic,
             "rating": _rating_block(definition, locale, survey_url),
+            "has_follow_up": len(definition.questions) > len(definition.first_step()),
             "survey_url": survey_url,
             "trap_url": f"{survey_url}/t",
             "preferences_url": preferences_url,
@@ -141,10 +143,11 @@ def compose(
         },
         locale=locale,
     )
-    headers: dict[str, str | Address] = {
+    headers = {
         "Subject": subject,
         "From": reusable_header("From", sender),
-        "To": Address(display_name=name or "", addr_spec=mail.recipient),
+        # formataddr quotes and encodes the name; its result is plain ASCII (see MAIL_POLICY).
+        "To": formataddr((name or "", mail.recipient)),
         "Date": format_datetime(now),
         "Message-ID": message_id(mail.invitation_id, mail.kind, domain),
         "Content-Language": locale,
@@ -153,11 +156,10 @@ def compose(
             f"<{preferences_url}/unsubscribe>, "
             f"<mailto:unsubscribe@{domain}?subject=unsubscribe-{quote(mail.preference_token)}>"
         ),
-        "List-Unsubscribe-Post": _ONE_CLICK,
-        "X-Auto-Response-Suppress": _NO_AUTO_RESPONSES,
+        "List-Unsubscribe-Post": ONE_CLICK,
+        "X-Auto-Response-Suppress": NO_AUTO_RESPONSES,
     }
-    message = alternative_message(headers, text, html)
-    return message
+    return alternative_message(headers, text, html)
 
 
 def _rating_block(definition: SurveyDefinition, locale: str, survey_url: str) -> RatingBlock | None:

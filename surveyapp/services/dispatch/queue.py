@@ -114,7 +114,7 @@ def count_by_state(session: Session) -> dict[InvitationState, int]:
             select(Invitation.state, func.count())
             .where(Invitation.channel == Channel.EMAIL)
             .group_by(Invitation.state)
-        ).tuples()
+        ).all()
     )
     return {state: found.get(state, 0) for state in InvitationState}
 
@@ -228,7 +228,7 @@ def _entries(
     )
     if not with_last_event:
         return [_entry(invitation, None) for invitation in session.scalars(loaded)]
-    rows = session.execute(loaded.add_columns(_last_event())).tuples()
+    rows = session.execute(loaded.add_columns(_last_event()))
     return [_entry(invitation, last_event_at) for invitation, last_event_at in rows]
 
 

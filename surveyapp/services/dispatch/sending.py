@@ -10,10 +10,13 @@ Composing needs an app context (templates); the dispatch job provides it.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -153,28 +156,45 @@ class _Sending:
         prepared: Sequence[_Prepared],
         should_stop: Callable[[], bool],
     ) -> None:
-        """Send one by one; stop early (and give the rest back) on request or near lease end."""
-        for position, item in enumerate(prepared):
-            if should_stop() or self.clock.now() >= item.claim.lease_expires_at - LEASE_MARGIN:
-                self.flush()
-                self.release([p.claim for p in prepared[position:]])
-                return
-            message = messages.compose(
-                item.mail,
-                base_url=self.settings.base_url,
-                sender=self.settings.sender,
-                domain=self.settings.domain,
-                now=self.clock.now(),
-            )
-            result = transport.send(
-                message, sender=self.settings.sender, recipient=item.mail.recipient
-            )
-            self.done.append(
-                outcomes.Delivery(item.claim, item.mail.recipient, result, item.reminder_after)
-            )
-            if len(self.done) >= self.settings.record_every:
-                self.flush()
+        """Send one by one; stop early (and give the rest back) on request or near lease end.
+
+        The next message is composed on a helper thread while the server handles the current
+        one: the socket wait releases the GIL, so rendering overlaps the round trips.
+        """
+        if not prepared:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose") as composer:
+            upcoming = self._compose_ahead(composer, prepared[0])
+            for position, item in enumerate(prepared):
+                if should_stop() or self.clock.now() >= item.claim.lease_expires_at - LEASE_MARGIN:
+                    upcoming.cancel()
+                    self.flush()
+                    self.release([p.claim for p in prepared[position:]])
+                    return
+                message = upcoming.result()
+                if position + 1 < len(prepared):
+                    upcoming = self._compose_ahead(composer, prepared[position + 1])
+                result = transport.send(
+                    message, sender=self.settings.sender, recipient=item.mail.recipient
+                )
+                self.done.append(
+                    outcomes.Delivery(item.claim, item.mail.recipient, result, item.reminder_after)
+                )
+                if len(self.done) >= self.settings.record_every:
+                    self.flush()
         self.flush()
+
+    def _compose_ahead(self, composer: Executor, item: _Prepared) -> Future[EmailMessage]:
+        # The copied context carries the app context (templates, translations) to the thread.
+        return composer.submit(
+            contextvars.copy_context().run,
+            messages.compose,
+            item.mail,
+            base_url=self.settings.base_url,
+            sender=self.settings.sender,
+            domain=self.settings.domain,
+            now=self.clock.now(),
+        )
 
     def flush(self) -> None:
         """Record the outcomes sent so far, in one transaction."""

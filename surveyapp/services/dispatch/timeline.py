@@ -94,7 +94,7 @@ def list_events(session: Session, invitation_id: int) -> Sequence[TimelineEvent]
         .where(InvitationEvent.invitation_id == invitation_id)
         .order_by(InvitationEvent.occurred_at, InvitationEvent.id)
     )
-    return [TimelineEvent(event, name) for event, name in session.execute(query).tuples()]
+    return [TimelineEvent(event, name) for event, name in session.execute(query)]
 
 
 def list_link_fetches(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from email import policy
 from email.message import EmailMessage
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,7 +10,7 @@ from surveyapp.domain.clock import Clock
 from surveyapp.domain.dispatch import Outcome, SendResult
 from surveyapp.models import OutboxMessage
 from surveyapp.services._db import session_scope
-from surveyapp.services.mail.transport import SmtpTransport, Transport
+from surveyapp.services.mail.transport import SmtpTransport, Transport, serialize
 
 STORED = "stored in the built-in outbox"
 
@@ -32,7 +31,7 @@ class OutboxTransport:
                     recipient=recipient,
                     subject=str(message["Subject"] or "")[:500],
                     stored_at=self._clock.now(),
-                    raw=message.as_string(policy=policy.default),
+                    raw=serialize(message).decode("ascii").replace("\r\n", "\n"),
                 )
             )
         return SendResult(Outcome.SENT, STORED)

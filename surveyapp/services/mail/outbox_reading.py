@@ -84,7 +84,7 @@ def list_messages(
         .offset((page - 1) * per_page)
     )
     total = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-    entries = [OutboxEntry(*row) for row in session.execute(query).tuples()]
+    entries = [OutboxEntry(*row) for row in session.execute(query)]
     return OutboxPage(entries=entries, page=page, per_page=per_page, total=total)
 
 

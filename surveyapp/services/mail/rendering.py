@@ -19,9 +19,11 @@ from __future__ import annotations
 import binascii
 from collections.abc import Callable, Mapping
 from email import policy
-from email.headerregistry import Address, BaseHeader, HeaderRegistry
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, MIMEPart
+from email.policy import Policy
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from babel.support import NullTranslations, Translations
 from jinja2 import (
@@ -40,6 +42,27 @@ TEMPLATE_DIR = PROJECT_ROOT / "templates" / "emails"
 TRANSLATIONS_DIR = PROJECT_ROOT / "surveyapp" / "translations"
 FALLBACK_LOCALE = "en"  # the language of the msgids
 
+if TYPE_CHECKING:
+    _EmailPolicy = policy.EmailPolicy[EmailMessage]
+else:
+    _EmailPolicy = policy.EmailPolicy  # generic only in the type stubs
+
+
+class _UrlListHeader(UnstructuredHeader, BaseHeader):
+    """An RFC 2369 header (``<https://...>, <mailto:...>``): never encoded, broken between URLs.
+
+    The standard folding turns a URL longer than a line into RFC 2047 encoded words, which
+    mail clients do not decode in these headers: one-click unsubscribe would break for long
+    addresses. A long line is allowed (up to 998 characters); a broken URL is not.
+    """
+
+    def fold(self, *, policy: Policy[Any]) -> str:
+        value = str(self)
+        if not value.isascii():
+            return super().fold(policy=policy)
+        entries = [entry.strip() for entry in value.split(",")]
+        return f"{self.name}: {(',' + policy.linesep + ' ').join(entries)}{policy.linesep}"
+
 
 class _ReusedHeaderClasses(HeaderRegistry):
     """The standard header registry, but building each header class once.
@@ -50,6 +73,7 @@ class _ReusedHeaderClasses(HeaderRegistry):
 
     def __init__(self) -> None:
         super().__init__()
+        self.map_to_type("list-unsubscribe", _UrlListHeader)
         self._classes: dict[str, type[BaseHeader]] = {}
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
@@ -60,8 +84,43 @@ class _ReusedHeaderClasses(HeaderRegistry):
         return found
 
 
-# ``email.policy.default`` in every other respect: headers are parsed and checked on assignment.
-MAIL_POLICY = policy.default.clone(header_factory=_ReusedHeaderClasses())
+class _MailPolicy(_EmailPolicy):
+    """``email.policy.default``, but plain one-line ASCII values of ``VERBATIM_HEADERS`` are kept.
+
+    Such a value is stored as the parser stores a received header: it is written out as it is
+    when it fits on one line (and parsed and folded when it does not) and parsed when read.
+    Parsing on assignment and folding on output cost more than the templates, and for these
+    headers the value we write is already what the wire carries. Anything else (addresses,
+    non-ASCII text) is parsed, checked and encoded as usual.
+    """
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if (
+            type(value) is str
+            and name.lower() in VERBATIM_HEADERS
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+        ):
+            return (name, value)
+        return super().header_store_parse(name, value)
+
+
+# Headers whose values the mail code writes itself, or that are unstructured text, and that
+# the generator does not read while writing a message (Content-* headers are parsed once).
+VERBATIM_HEADERS = frozenset(
+    {
+        "subject",
+        "to",  # only as email.utils.formataddr() writes it; non-ASCII is parsed and encoded
+        "date",
+        "message-id",
+        "content-language",
+        "list-unsubscribe-post",
+        "x-auto-response-suppress",
+        "x-surveyapp-attempt",
+    }
+)
+MAIL_POLICY = _MailPolicy(header_factory=_ReusedHeaderClasses())
 
 
 def render_mail(
@@ -98,7 +157,7 @@ def catalogue_locale(locale: str) -> str:
     """The supported language closest to ``locale`` (``de-AT`` -> ``de``), else English."""
     if locale in SUPPORTED_LOCALES:
         return locale
-    language = locale.split("-")[0].split("_")[0]
+    language = locale.replace("_", "-").partition("-")[0]
     return language if language in SUPPORTED_LOCALES else FALLBACK_LOCALE
 
 
@@ -139,7 +198,7 @@ def _template_gettext(translations: NullTranslations) -> Callable[..., str]:
     def gettext(eval_context: EvalContext, message: str, **variables: object) -> str:
         translated = translate_message(message)
         if eval_context.autoescape:
-            translated = Markup(translated)
+            translated = Markup(translated)  # noqa: S704 -- the catalogue is ours, not input
         return translated % variables if variables else translated
 
     return gettext
@@ -148,18 +207,23 @@ def _template_gettext(translations: NullTranslations) -> Callable[..., str]:
 def alternative_message(headers: Mapping[str, str | Address], text: str, html: str) -> EmailMessage:
     """A ``multipart/alternative`` message: ``headers``, then the text part, then the HTML part.
 
-    Both parts are UTF-8 and quoted-printable, so the message is 7-bit clean and travels over
-    servers without 8BITMIME. The policy is ``email.policy.default`` (faster at parsing);
-    values are checked as ``EmailMessage`` checks them, and one with a line break raises
-    ``ValueError``.
+    Both parts are UTF-8 and 7-bit clean, so the message travels over servers without
+    8BITMIME: the HTML part writes non-ASCII letters as character references and is sent as
+    it is; a part that still is not 7-bit (the text part in German) is quoted-printable.
+    Header values are checked as ``EmailMessage`` checks them (``MAIL_POLICY``): one with a
+    line break raises ``ValueError``.
     """
     message = EmailMessage(policy=MAIL_POLICY)
     for name, value in headers.items():
         message[name] = value
     message["MIME-Version"] = _MIME_VERSION
     message["Content-Type"] = _ALTERNATIVE
-    message.attach(_quoted_printable_part(_TEXT_PLAIN, text))
-    message.attach(_quoted_printable_part(_TEXT_HTML, html))
+    message.set_payload(
+        [
+            _body_part(_TEXT_PLAIN, text),
+            _body_part(_TEXT_HTML, html.encode("ascii", "xmlcharrefreplace").decode()),
+        ]
+    )
     return message
 
 
@@ -167,27 +231,46 @@ def alternative_message(headers: Mapping[str, str | Address], text: str, html: s
 def reusable_header(name: str, value: str) -> str:
     """The parsed header ``name: value``, shared by every message that uses the same value.
 
-    For values that repeat from message to message (the sender, constant headers): parsing an
-    address header costs more than rendering a template. Header objects are immutable.
+    For values that repeat from message to message, such as the sender: parsing an address
+    header costs as much as rendering a template. Header objects are immutable.
     """
-    return MAIL_POLICY.header_factory(name, value)
+    header: str = MAIL_POLICY.header_factory(name, value)
+    return header
 
 
-def _quoted_printable_part(content_type: str, body: str) -> MIMEPart:
+def _body_part(content_type: str, body: str) -> MIMEPart:
     part = MIMEPart(policy=MAIL_POLICY)
     part["Content-Type"] = content_type
-    part["Content-Transfer-Encoding"] = _QUOTED_PRINTABLE
-    # binascii's encoder is C; email.quoprimime (what set_content uses) is pure Python.
-    part.set_payload(binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii"))
+    if _is_seven_bit(body):
+        part["Content-Transfer-Encoding"] = _SEVEN_BIT
+        part.set_payload(body)
+    else:
+        part["Content-Transfer-Encoding"] = _QUOTED_PRINTABLE
+        # binascii's encoder is C; email.quoprimime (what set_content uses) is pure Python.
+        part.set_payload(binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii"))
     return part
 
 
-_MIME_VERSION = reusable_header("MIME-Version", "1.0")
+def _is_seven_bit(body: str) -> bool:
+    """Whether ``body`` may travel as it is (RFC 2045 2.7), without clashing with the boundary."""
+    return (
+        body.isascii()
+        and "\r" not in body
+        and "\0" not in body
+        and _BOUNDARY not in body
+        and max(map(len, body.split("\n"))) <= MAX_LINE_LENGTH
+    )
+
+
+# RFC 5322 2.1.1: at most 998 characters per line, without CRLF.
+MAX_LINE_LENGTH = 998
 # "=_" never occurs in a quoted-printable body ("=" is always followed by two hex digits or a
-# line break), so one constant boundary can never clash with the parts (RFC 2045, 6.7).
-_ALTERNATIVE = reusable_header(
-    "Content-Type", 'multipart/alternative; boundary="=_surveyapp_alternative"'
-)
+# line break), and a 7-bit body is checked for it, so one constant boundary never clashes.
+_BOUNDARY = "=_surveyapp_alternative"
+# Parsed once: the generator reads these again and again while writing a message out.
+_MIME_VERSION = reusable_header("MIME-Version", "1.0")
+_ALTERNATIVE = reusable_header("Content-Type", f'multipart/alternative; boundary="{_BOUNDARY}"')
 _TEXT_PLAIN = reusable_header("Content-Type", 'text/plain; charset="utf-8"')
 _TEXT_HTML = reusable_header("Content-Type", 'text/html; charset="utf-8"')
 _QUOTED_PRINTABLE = reusable_header("Content-Transfer-Encoding", "quoted-printable")
+_SEVEN_BIT = reusable_header("Content-Transfer-Encoding", "7bit")

@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -26,7 +26,12 @@ DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 DEFAULT_TIMEOUT = 30.0
 SERVICE_CLOSING = 421  # the server closes the connection after this answer
 _LEADING_DOT = re.compile(rb"(?m)^\.")
-_SMTP_POLICY = policy.SMTP
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+# RFC 5322 2.1.1: lines may be 998 characters; folding at 78 would turn long URLs into
+# encoded words.
+MAX_HEADER_LINE = 990
+CRLF = "\r\n"
+_WIDE_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class Transport(Protocol):
@@ -41,12 +46,59 @@ class Transport(Protocol):
         ...
 
 
+def serialize(message: EmailMessage) -> bytes:
+    """The message in RFC 5322 form with CRLF line ends, as fast as the email package allows.
+
+    ``EmailMessage.as_bytes`` refolds every header through the full parser (about a millisecond
+    per invitation) and folds long ASCII headers such as ``List-Unsubscribe`` into encoded
+    words that mail clients do not decode there. Headers that are plain ASCII and fit the
+    998-character line limit are written as they are; only the others (a name with an umlaut)
+    go through the policy's folding. Parts must already be transfer-encoded to 7 bit, as
+    ``services/mail/rendering.py`` builds them; anything else takes the email package's path.
+    """
+    out: list[str] = []
+    if not _write_part(message, out):
+        return message.as_bytes(policy=_WIDE_POLICY)
+    return "".join(out).encode("ascii")
+
+
 def wire_bytes(message: EmailMessage) -> bytes:
-    """The message as SMTP carries it: CRLF line ends, dot-stuffed, ending in ``.``."""
-    data = _LEADING_DOT.sub(b"..", message.as_bytes(policy=_SMTP_POLICY))
+    """The message as SMTP's DATA carries it: dot-stuffed and ending in ``.``."""
+    data = _LEADING_DOT.sub(b"..", serialize(message))
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
+
+
+def _write_part(part: Message, out: list[str]) -> bool:
+    content_type = ""
+    # raw_items: the stored header objects, without re-parsing each one through the policy.
+    for name, value in part.raw_items():
+        text = str(value)
+        if name.lower() == "content-type":
+            content_type = text
+        if text.isascii() and "\n" not in text and len(name) + len(text) < MAX_HEADER_LINE:
+            out.append(f"{name}: {text}\r\n")
+        else:
+            out.append(_WIDE_POLICY.fold(name, value))
+    out.append("\r\n")
+    if part.is_multipart():
+        found = _BOUNDARY.search(content_type)
+        if found is None:
+            return False
+        boundary = found.group(1)
+        # The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1).
+        for position, child in enumerate(part.get_payload()):
+            out.append(f"{'' if position == 0 else CRLF}--{boundary}{CRLF}")
+            if not _write_part(child, out):
+                return False
+        out.append(f"{CRLF}--{boundary}--{CRLF}")
+        return True
+    body = part.get_payload()
+    if not isinstance(body, str) or not body.isascii():
+        return False
+    out.append(body.replace(CRLF, "\n").replace("\n", CRLF))
+    return True
 
 
 class SmtpTransport:

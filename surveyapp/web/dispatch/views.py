@@ -40,9 +40,7 @@ def dead_letters() -> Any:
     """Failed and uncertain invitations and reminders, to be replayed by an admin."""
     page = request.args.get("page", 1, type=int) or 1
     letters = queue.list_dead_letters(request_session(), page=page)
-    return render_template(
-        "staff/dispatch/dead_letters.html", letters=letters, form=DeadLetterForm()
-    )
+    return render_template("staff/dispatch/dead_letters.html", letters=letters)
 
 
 @bp.post("/dead-letters/replay")
