@@ -61,7 +61,7 @@ def test_variables_are_parsed(tmp_path: Path) -> None:
         ("SURVEYAPP_DEFAULT_LOCALE", "fr", "one of en, de"),
         ("SURVEYAPP_DATABASE_URL", "mysql://x/y", "sqlite:/// or postgresql://"),
         ("SURVEYAPP_BASE_URL", "feedback.example.com", "must be a URL"),
-        ("SURVEYAPP_SMTP_URL", "http://mail", "smtp or smtps"),
+        ("SURVEYAPP_SMTP_URL", "http://mail", "smtp or smtp\\+starttls or smtps"),
         ("SURVEYAPP_RATELIMIT_ENABLED", "maybe", "true or false"),
     ],
 )

@@ -131,11 +131,14 @@ def test_a_worker_killed_mid_batch_leaves_uncertain_sends_and_no_duplicate(
         )
     )
     later = FixedClock(datetime.now(UTC) + timedelta(minutes=10))  # past the 5-minute lease
-    factory = get_runtime(app).session_factory
-    with factory() as session:
-        assert claims.expire_leases(session, now=later.now()) == in_flight
-        session.commit()
-    _finish_queue(app, factory, smtp_sink, later)
+    runtime = get_runtime(app)
+    try:
+        with runtime.session_factory() as session:
+            assert claims.expire_leases(session, now=later.now()) == in_flight
+            session.commit()
+        _finish_queue(app, runtime.session_factory, smtp_sink, later)
+    finally:
+        runtime.engine.dispose()
 
     states = _states(pg_engine)
     assert states["uncertain"] == in_flight
