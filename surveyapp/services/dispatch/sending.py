@@ -19,7 +19,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.dispatch import MailKind, invitation_token
@@ -270,6 +270,9 @@ def _load(session: Session, ids: Sequence[int]) -> dict[int, Invitation]:
         select(Invitation)
         .where(Invitation.id.in_(ids))
         .options(
+            # The planning record is not needed to send (and is the largest JSON of the row).
+            defer(Invitation.checks),
+            defer(Invitation.suppression_reasons),
             joinedload(Invitation.contact),
             joinedload(Invitation.trigger_rule),
             joinedload(Invitation.interaction).joinedload(Interaction.touchpoint),

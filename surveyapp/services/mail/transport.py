@@ -64,7 +64,9 @@ def serialize(message: EmailMessage) -> bytes:
 
 def wire_bytes(message: EmailMessage) -> bytes:
     """The message as SMTP's DATA carries it: dot-stuffed and ending in ``.``."""
-    data = _LEADING_DOT.sub(b"..", serialize(message))
+    data = serialize(message)
+    if data.startswith(b".") or b"\n." in data:
+        data = _LEADING_DOT.sub(b"..", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
