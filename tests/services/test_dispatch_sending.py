@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from surveyapp.domain.clock import FixedClock
-from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
+from surveyapp.domain.consent import ConsentAction, ConsentChannel, ConsentPolicy, ConsentSource
 from surveyapp.domain.dispatch import EventKind
 from surveyapp.domain.states import InvitationState, ReminderState
 from surveyapp.models import Invitation, InvitationEvent, OutboxMessage, ResponseStatus
@@ -233,6 +233,33 @@ def test_consent_gone_at_send_time_suppresses_the_send(
     session.expire_all()
     assert invitation.state == InvitationState.SUPPRESSED
     assert invitation.suppression_reasons == ["consent_withdrawn"]
+    assert smtp_sink.received == []
+
+
+@pytest.mark.usefixtures("in_app")
+def test_withdrawing_consent_after_planning_means_no_mail(
+    session: Session, session_factory: sessionmaker[Session], clock: FixedClock, smtp_sink: SmtpSink
+) -> None:
+    make_dispatch_rule(session, clock)
+    invitation = plan_invitation(session, clock, "T-13")
+    assert invitation.state == InvitationState.QUEUED
+    assert invitation.contact is not None
+    consent.record_event(
+        session,
+        invitation.contact,
+        channel=ConsentChannel.EMAIL,
+        action=ConsentAction.WITHDRAWN,
+        source=ConsentSource.PREFERENCE_CENTRE,
+        clock=clock,
+    )
+    session.commit()
+
+    tally = _round(session_factory, smtp_sink, clock)
+
+    assert tally.claimed == 0
+    session.expire_all()
+    assert invitation.state == InvitationState.SUPPRESSED
+    assert "consent_withdrawn" in invitation.suppression_reasons
     assert smtp_sink.received == []
 
 

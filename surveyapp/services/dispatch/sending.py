@@ -62,7 +62,8 @@ class Tally:
 
     def add(self, key: str, amount: int = 1) -> None:
         """Count ``amount`` more of ``key`` (an outcome, suppressed, deferred, released)."""
-        self.counts[key] = self.counts.get(key, 0) + amount
+        if amount:
+            self.counts[key] = self.counts.get(key, 0) + amount
 
     def __getitem__(self, key: str) -> int:
         return self.counts.get(key, 0)
