@@ -114,6 +114,11 @@ class Config:
     login_rate_limit: str = "5 per minute"
     # Requests per API key to /api/v1, counted across all its endpoints.
     api_rate_limit: str = "600 per minute"
+    # The website widget's requests: per site key (all its visitors) and per visitor address.
+    embed_site_rate_limit: str = "6000 per minute"
+    embed_ip_rate_limit: str = "120 per minute"
+    # How long a process keeps a site and its rules for the widget's calls (0: not at all).
+    embed_cache_seconds: int = 5
     # Off only for benchmarks or behind a proxy that limits by itself.
     ratelimit_enabled: bool = True
     max_content_length: int = 2 * 1024 * 1024
@@ -256,6 +261,12 @@ def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
         ),
         "LOGIN_RATE_LIMIT": ("login_rate_limit", text),
         "API_RATE_LIMIT": ("api_rate_limit", text),
+        "EMBED_SITE_RATE_LIMIT": ("embed_site_rate_limit", text),
+        "EMBED_IP_RATE_LIMIT": ("embed_ip_rate_limit", text),
+        "EMBED_CACHE_SECONDS": (
+            "embed_cache_seconds",
+            lambda n, r: _int(n, r, minimum=0, maximum=300),
+        ),
         "RATELIMIT_ENABLED": ("ratelimit_enabled", _bool),
         "MAX_CONTENT_LENGTH": (
             "max_content_length",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -11,13 +12,18 @@ from functools import cache
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from surveyapp.domain.case_rules import CasePriority, ScoreBand
+from surveyapp.domain.case_states import CaseStatus
 from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
+from surveyapp.domain.embed import site_secret
 from surveyapp.domain.roles import Role
 from surveyapp.domain.scoring import derive_scores
 from surveyapp.domain.states import InvitationState
 from surveyapp.domain.survey_definition import from_document
+from surveyapp.domain.tokens import generate_token, hash_token
 from surveyapp.models import (
+    Case,
     Channel,
     ConsentSetting,
     Contact,
@@ -25,16 +31,21 @@ from surveyapp.models import (
     OutboxMessage,
     Response,
     ResponseStatus,
+    RootCause,
     Survey,
     SurveyKind,
     SurveyVersion,
     Team,
+    Touchpoint,
     TriggerRule,
     User,
+    WebSite,
 )
-from surveyapp.services import consent, surveys, touchpoints, trigger_rules
+from surveyapp.services import answering, consent, surveys, touchpoints, trigger_rules
+from surveyapp.services.answering import Steps
 from surveyapp.services.auth import hash_password
 from surveyapp.services.contacts import ContactData
+from surveyapp.services.embed import sites as web_sites
 from surveyapp.services.touchpoints import InteractionData
 from surveyapp.services.trigger_rules import RuleSettings
 
@@ -373,3 +384,161 @@ def make_outbox_message(
     session.add(stored)
     session.flush()
     return stored
+
+
+# --- follow-up cases ------------------------------------------------------------------------
+
+
+@dataclass
+class CaseSetup:
+    """A support team owning ``support.ticket_closed`` (``make_dispatch_rule``) and its staff."""
+
+    team: Team
+    touchpoint: Touchpoint
+    manager: User
+    agents: list[User]
+
+
+def make_case_setup(session: Session, clock: FixedClock, *, agents: int = 2) -> CaseSetup:
+    """The dispatch rule's touchpoint, owned by a new team with a manager and ``agents``."""
+    rule = make_dispatch_rule(session, clock)
+    team = make_team(session, name=f"Support {next(_sequence)}")
+    touchpoint = session.get(Touchpoint, rule.touchpoint_id)
+    assert touchpoint is not None
+    touchpoint.team_id = team.id
+    manager = make_user(session, role=Role.MANAGER, teams=[team])
+    members = [make_user(session, role=Role.AGENT, teams=[team]) for _ in range(agents)]
+    session.flush()
+    return CaseSetup(team, touchpoint, manager, members)
+
+
+def answer_invitation(
+    session: Session,
+    clock: FixedClock,
+    key: str,
+    *,
+    score: int,
+    comment: str | None = None,
+    contact_me: bool | None = None,
+    contact: str | None = None,
+    **contact_fields: object,
+) -> Response:
+    """A ticket ``key`` closed, its invitation sent and answered in one submit (NPS survey)."""
+    invitation = plan_invitation(session, clock, key, contact or f"C-{key}", **contact_fields)
+    token = generate_token()
+    invitation.token_hash = hash_token(token)
+    invitation.state = InvitationState.SENT
+    session.flush()
+    submitted = {"score": [str(score)]}
+    if comment is not None:
+        submitted["improve" if score <= 6 else "liked"] = [comment]
+    if contact_me is not None:
+        submitted["contact"] = ["yes" if contact_me else "no"]
+    target = answering.target_for_invitation(session, token, clock=clock)
+    return answering.submit_answers(
+        session, target, submitted, steps=Steps.ALL, locale="en", clock=clock
+    )
+
+
+def case_of(session: Session, response: Response) -> Case | None:
+    """The case ``response`` opened, if any."""
+    return session.scalars(select(Case).where(Case.response_id == response.id)).one_or_none()
+
+
+def make_root_cause(session: Session, name: str | None = None) -> RootCause:
+    """An active root cause of the taxonomy."""
+    cause = RootCause(
+        name=name or f"Cause {next(_sequence)}",
+        description="",
+        is_active=True,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    session.add(cause)
+    session.flush()
+    return cause
+
+
+# The secret key of TestConfig: website secrets are derived from it.
+TEST_APP_SECRET = "test-secret-key-that-is-long-enough-for-tests"
+
+
+def make_web_site(
+    session: Session,
+    *,
+    origins: tuple[str, ...] = ("https://shop.example",),
+    actor: User | None = None,
+    app_secret: str = TEST_APP_SECRET,
+    **settings: object,
+) -> tuple[WebSite, str]:
+    """A website that may show surveys on ``origins``, and its signing secret."""
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    values: dict[str, object] = {"name": f"Shop {next(_sequence)}", **settings}
+    created = web_sites.create_site(
+        session,
+        web_sites.SiteSettings(allowed_origins=origins, **values),  # type: ignore[arg-type]
+        app_secret=app_secret,
+        clock=clock,
+        actor=actor or make_user(session, role=Role.CX_OWNER),
+    )
+    assert created.secret == site_secret(app_secret, created.site.secret_salt)
+    return created.site, created.secret
+
+
+def make_web_rule(
+    session: Session,
+    clock: FixedClock,
+    *,
+    key: str = "checkout.completed",
+    policy: ConsentPolicy = ConsentPolicy.OPT_OUT,
+    **settings: object,
+) -> TriggerRule:
+    """An active website rule of touchpoint ``key`` (created) asking an NPS survey."""
+    admin = make_user(session, role=Role.ADMIN)
+    survey, _ = make_published_survey(session, actor=admin, name="After checkout")
+    touchpoint = touchpoints.create_touchpoint(
+        session, key=key, name="Checkout completed", clock=clock, actor=admin
+    )
+    consent.set_policy(session, ConsentChannel.WEB, policy, clock=clock, actor=admin)
+    values: dict[str, object] = {
+        "name": "After checkout",
+        "touchpoint_id": touchpoint.id,
+        "survey_id": survey.id,
+        "channel": ConsentChannel.WEB,
+        "delay_minutes": 0,
+        "recontact_days_contact": 30,
+        "recontact_days_survey": None,
+        **settings,
+    }
+    return trigger_rules.save_rule(session, RuleSettings(**values), clock=clock, actor=admin)  # type: ignore[arg-type]
+
+
+def make_case(
+    session: Session,
+    response: Response,
+    *,
+    team: Team | None = None,
+    owner: User | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """A new case opened by ``response`` (no rule involved), due in 24 and 72 hours."""
+    opened = at or datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    case = Case(
+        response_id=response.id,
+        team_id=team.id if team else None,
+        owner_id=owner.id if owner else None,
+        status=CaseStatus.NEW,
+        priority=CasePriority.HIGH,
+        score=response.score,
+        score_band=ScoreBand.VERY_UNHAPPY,
+        reasons=["score"],
+        opened_at=opened,
+        updated_at=opened,
+        first_action_due_at=opened + timedelta(hours=24),
+        resolution_due_at=opened + timedelta(hours=72),
+        escalation_level=0,
+        resolution="",
+        reopen_count=0,
+    )
+    session.add(case)
+    session.flush()
+    return case

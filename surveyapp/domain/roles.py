@@ -24,13 +24,18 @@ SECTION_ROLES: dict[str, frozenset[Role]] = {
     "surveys": frozenset({Role.ADMIN, Role.CX_OWNER, Role.VIEWER}),
     "touchpoints": frozenset({Role.ADMIN, Role.CX_OWNER, Role.VIEWER}),
     "contacts": frozenset({Role.ADMIN, Role.CX_OWNER, Role.MANAGER, Role.AGENT}),
-    "cases": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    # CX owners read cases and keep their settings (rules, root causes, SLAs); they do not
+    # work them (domain/case_states.py says who may act).
+    "cases": frozenset({Role.ADMIN, Role.CX_OWNER, Role.MANAGER, Role.AGENT}),
     # Responses carry customers' own words: everyone who works with customers reads them.
     "responses": ALL_ROLES,
     "reports": ALL_ROLES,
     # The sending queue, dead letters and the built-in outbox show customers' addresses and
     # mail: the people who run the surveys. Only admins replay (web/dispatch/access.py).
     "dispatch": frozenset({Role.ADMIN, Role.CX_OWNER}),
+    # Websites that embed surveys: their origins, key and signing secret. Only admins may look
+    # at a site's secret again (web/sites/views.py).
+    "sites": frozenset({Role.ADMIN, Role.CX_OWNER}),
     "admin": frozenset({Role.ADMIN}),
 }
 

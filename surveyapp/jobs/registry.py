@@ -9,6 +9,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from surveyapp.jobs import cases as case_jobs
 from surveyapp.jobs import dispatch as dispatch_jobs
 from surveyapp.jobs import system as system_jobs
 from surveyapp.services.system import HEARTBEAT_INTERVAL
@@ -32,6 +33,18 @@ def job_specs(dispatch_interval_seconds: int = 5) -> list[JobSpec]:
             func=dispatch_jobs.send_due,
             trigger=IntervalTrigger(seconds=dispatch_interval_seconds),
             description="Send due invitations and reminders; expire old ones.",
+        ),
+        JobSpec(
+            id="cases.send_mail",
+            func=case_jobs.send_mail,
+            trigger=IntervalTrigger(seconds=dispatch_interval_seconds),
+            description="Send close-the-loop messages and case notices to staff.",
+        ),
+        JobSpec(
+            id="cases.escalate",
+            func=case_jobs.escalate,
+            trigger=IntervalTrigger(minutes=1),
+            description="Remind owners of overdue cases; tell the team's managers.",
         ),
         JobSpec(
             id="system.heartbeat",

@@ -3,6 +3,9 @@
 from surveyapp.models.api_keys import ApiKey
 from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base
+from surveyapp.models.case_mail import CaseMail
+from surveyapp.models.case_settings import CaseRule, TeamCaseSettings
+from surveyapp.models.cases import Case, CaseEvent, RootCause
 from surveyapp.models.contacts import (
     ConsentEvent,
     ConsentSetting,
@@ -16,11 +19,16 @@ from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response,
 from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
 from surveyapp.models.touchpoints import Interaction, JourneyStage, Touchpoint, TriggerRule
 from surveyapp.models.users import Team, User
+from surveyapp.models.web_sites import WebDisplay, WebSite
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseMail",
+    "CaseRule",
     "Channel",
     "ConsentEvent",
     "ConsentSetting",
@@ -35,14 +43,18 @@ __all__ = [
     "PeriodicRun",
     "Response",
     "ResponseStatus",
+    "RootCause",
     "SuppressedAddress",
     "Survey",
     "SurveyKind",
     "SurveyStatus",
     "SurveyVersion",
     "Team",
+    "TeamCaseSettings",
     "Touchpoint",
     "TriggerRule",
     "User",
+    "WebDisplay",
+    "WebSite",
     "WorkerHeartbeat",
 ]

@@ -102,6 +102,9 @@ class TriggerRule(Base):
     expiry_days: Mapped[int] = mapped_column(default=14)
     priority: Mapped[int] = mapped_column(default=100)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Website rules only: also survey visitors the site did not identify (embed.js keeps a
+    # random visitor id in the browser; each id stands for one pseudonymous contact).
+    allow_anonymous: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

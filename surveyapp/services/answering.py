@@ -29,6 +29,7 @@ from surveyapp.models import (
     SurveyVersion,
 )
 from surveyapp.services import invitations
+from surveyapp.services.cases import opening as case_opening
 from surveyapp.services.errors import Conflict, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ def submit_answers(
 ) -> Response:
     """Store the answers of one step, or both; the rating counts as soon as it is submitted.
 
+    A submitted answer that calls for a follow-up case opens it (``services.cases.opening``).
     Raises ``ValidationFailed`` (messages per question key) without storing anything, and
     ``AlreadyAnswered`` once the edit window closed. Flushes.
     """
@@ -211,6 +213,8 @@ def submit_answers(
     if response.submitted_at is None:
         response.submitted_at = clock.now()
     session.flush()
+    # Unhappy answers open a follow-up case (one query when they do not).
+    case_opening.open_for_response(session, response, definition, clock=clock)
     log.debug("Response %s stored (%s)", response.id, response.status)
     return response
 

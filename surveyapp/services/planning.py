@@ -103,15 +103,22 @@ def active_rules(session: Session, touchpoint_id: int) -> Sequence[TriggerRule]:
 
 
 def decide(
-    session: Session,
+    session: Session | None,
     interaction: Interaction,
     rule: TriggerRule,
     *,
     clock: Clock,
     facts: PlanningFacts | None = None,
 ) -> Decision:
-    """Run every check of ``rule`` for ``interaction`` without storing anything."""
-    known = facts or QueryFacts(session)
+    """Run every check of ``rule`` for ``interaction`` without storing anything.
+
+    ``session`` may be ``None`` when ``facts`` answer everything (website decisions).
+    """
+    if facts is None:
+        if session is None:
+            raise ValueError("decide needs a session or facts")
+        facts = QueryFacts(session)
+    known = facts
     contact = interaction.contact
     now = clock.now()
     version = known.latest_version(rule.survey_id)
@@ -148,6 +155,11 @@ def quiet_hours(rule: TriggerRule, contact: Contact) -> QuietHours:
         days=frozenset(int(day) for day in quiet.get("days", [])),
         holidays=eligibility.holidays_for(str(region) if region else None, listed),
     )
+
+
+def choose_rule(rules: Sequence[TriggerRule], interaction: Interaction) -> TriggerRule:
+    """The first of ``rules`` (best priority first) whose conditions hold, else the first."""
+    return _choose_rule(rules, interaction)
 
 
 def _choose_rule(rules: Sequence[TriggerRule], interaction: Interaction) -> TriggerRule:

@@ -59,6 +59,8 @@ _ASKED_TODAY = select(func.count()).where(
     Invitation.state.in_(ASKED_STATES),
     Invitation.created_at >= bindparam("day_start"),
 )
+# Website decisions count daily caps on a plain connection (services/embed/facts.py).
+ASKED_TODAY = _ASKED_TODAY
 
 
 class PlanningFacts(Protocol):

@@ -46,6 +46,7 @@ class RuleSettings:
     expiry_days: int = 14
     priority: int = 100
     is_active: bool = True
+    allow_anonymous: bool = False
 
 
 def list_rules(session: Session, touchpoint_id: int | None = None) -> Sequence[TriggerRule]:
@@ -112,6 +113,8 @@ def _validate(session: Session, settings: RuleSettings) -> None:
     errors.update(_quiet_errors(settings.quiet, settings.holidays))
     if not all(_condition_valid(c) for c in settings.conditions):
         errors["conditions"] = N_("Each condition needs a source, an attribute and an operator.")
+    if settings.allow_anonymous and settings.channel != ConsentChannel.WEB:
+        errors["allow_anonymous"] = N_("Only website rules can survey anonymous visitors.")
     if errors:
         raise ValidationFailed(N_("Please check the rule's settings."), errors)
 

@@ -8,14 +8,17 @@ from surveyapp.extensions import csrf, limiter
 from surveyapp.web import (
     admin,
     auth,
+    cases,
     contacts,
     dispatch,
+    embed,
     health,
     home,
     outbox,
     public,
     responses,
     sections,
+    sites,
     surveys,
     touchpoints,
 )
@@ -38,9 +41,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(responses.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(touchpoints.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(cases.answer_bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(sites.bp)
     app.register_blueprint(public.bp)
+    # The website widget sends no cookies: its calls name a public site key and are admitted by
+    # origin; its frame is admitted by the invitation token in its address. No CSRF token.
+    csrf.exempt(embed.bp)
+    csrf.exempt(embed.frame_bp)
+    app.register_blueprint(embed.bp)
+    app.register_blueprint(embed.frame_bp)
     # Integrators authenticate with API keys, never with the session cookie: no CSRF token.
     csrf.exempt(api_v1.bp)
     app.register_blueprint(api_v1.bp)

@@ -24,6 +24,7 @@ SECTION_TITLES: dict[str, Any] = {
     "cases": _l("Cases"),
     "reports": _l("Reports"),
     "dispatch": _l("Mail delivery"),
+    "sites": _l("Websites"),
     "admin": _l("Admin"),
 }
 
@@ -35,6 +36,7 @@ SECTION_SUMMARIES: dict[str, Any] = {
     "cases": _l("Follow up with unhappy customers and close the loop within the SLA."),
     "reports": _l("Scores with their margin of error, trends and PDF reports."),
     "dispatch": _l("The sending queue, failed sends to try again, and the built-in outbox."),
+    "sites": _l("Websites that show surveys with the embed snippet, and their keys."),
     "admin": _l("Users, roles, teams and the audit trail."),
 }
 
@@ -78,4 +80,11 @@ AUDIT_LABELS: dict[str, Any] = {
     "dispatch.replayed": _l("Failed or uncertain invitations queued again"),
     "dispatch.reminders_released": _l("Failed or uncertain reminders made due again"),
     "delivery.reported": _l("Bounce or complaint reported"),
+    "case_rule.saved": _l("Case rule saved"),
+    "team_sla.saved": _l("Team case settings saved"),
+    "root_cause.saved": _l("Root cause saved"),
+    "web_site.created": _l("Website added"),
+    "web_site.updated": _l("Website changed"),
+    "web_site.secret_rotated": _l("Website secret replaced"),
+    "web_site.secret_revealed": _l("Website secret shown"),
 }

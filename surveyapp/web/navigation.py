@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from surveyapp.domain.roles import can_open
+from surveyapp.services.cases import inbox
 from surveyapp.services.dispatch import queue
 from surveyapp.web.i18n import LOCALE_NAMES
 from surveyapp.web.labels import (
@@ -42,6 +43,7 @@ NAV_ITEMS = (
         for section in ("surveys", "touchpoints", "contacts", "responses", "cases", "reports")
     ),
     NavItem("dispatch", "dispatch.index", SECTION_TITLES["dispatch"], also_active=("outbox",)),
+    NavItem("sites", "sites.index", SECTION_TITLES["sites"]),
     NavItem("admin", "admin.users_list", SECTION_TITLES["admin"]),
 )
 
@@ -63,7 +65,13 @@ def init_navigation(app: Flask) -> None:
             "role_labels": ROLE_LABELS,
             "audit_labels": AUDIT_LABELS,
             "dead_letter_count": _dead_letter_count,
+            "my_open_case_count": _my_open_case_count,
         }
+
+
+def _my_open_case_count() -> int:
+    """Open cases the signed-in user owns: the badge of the Cases entry, counted when shown."""
+    return inbox.count_mine(request_session(), current_user.id)
 
 
 def _dead_letter_count() -> int:

@@ -43,8 +43,8 @@ def test_the_score_clicked_in_the_email_is_chosen_and_the_answer_stored(
             settings=settings,
             clock=runtime.clock,
         )
-    assert tally["sent"] == 1
-    (mail,) = smtp_sink.received
+    assert tally["sent"] >= 1  # other tests' due invitations share the live database
+    (mail,) = [r for r in smtp_sink.received if r.recipients == ["c-e2e-1@example.com"]]
     html = mail.message.get_body(preferencelist=("html",))
     assert html is not None
     links = {int(score): (url, token) for url, token, score in HREF.findall(html.get_content())}

@@ -20,16 +20,20 @@ from surveyapp.services.trigger_rules import RuleSettings
 from surveyapp.web.decorators import ACTION_ROLES_ATTRIBUTE, SECTION_ATTRIBUTE
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import (
+    make_case,
     make_contact,
     make_outbox_message,
     make_published_survey,
     make_response,
+    make_root_cause,
+    make_team,
     make_user,
+    make_web_site,
 )
 
 # Reachable without signing in; everything else must carry a staff section.
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.language"}
-PUBLIC_BLUEPRINTS = {"public", "api_v1"}
+PUBLIC_BLUEPRINTS = {"public", "api_v1", "embed", "embed_frame", "case_answers"}
 
 
 def _is_public(endpoint: str) -> bool:
@@ -57,6 +61,10 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
     recorded = touchpoints.record_interaction(session, sample_interaction, clock=at)
     interaction = recorded.interaction
     message = make_outbox_message(session, at)  # with an HTML part, so its frame opens
+    team = make_team(session)
+    case = make_case(session, response, team=team)
+    cause = make_root_cause(session)
+    site, _ = make_web_site(session)
     session.commit()
     return {
         "user_id": sample_user_id,
@@ -72,6 +80,12 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
         "stage_key": "support",
         "invitation_id": recorded.invitations[0].id,
         "message_id": message.id,
+        "case_id": case.id,
+        "team_id": team.id,
+        "root_cause_id": cause.id,
+        "scope": "surveys",
+        "scope_id": survey.id,
+        "site_id": site.id,
     }
 
 
@@ -170,12 +184,13 @@ def test_every_form_refuses_a_post_without_csrf_token(
     values = _sample_values(session, admin.id)
     # The API takes no cookies, only keys, so it is CSRF-exempt (tests/api/test_auth.py); a
     # mail client's RFC 8058 one-click POST carries no token (tests/web/test_preferences.py).
+    # The website widget sends no cookies at all (tests/web/test_embed_*.py).
     exempt = {"public.one_click_unsubscribe"}
     posts = [
         rule
         for rule in app.url_map.iter_rules()
         if "POST" in rule.methods
-        and not rule.endpoint.startswith("api_v1.")
+        and not rule.endpoint.startswith(("api_v1.", "embed.", "embed_frame."))
         and rule.endpoint not in exempt
     ]
     assert len(posts) >= 8

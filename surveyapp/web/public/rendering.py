@@ -108,13 +108,9 @@ def render_survey_page(
     """
     if step == "done":
         return render_thank_you(definition, locale, preview=preview, **extra)
-    raw = {key: _as_form_values(value) for key, value in (values or {}).items()}
     primary = definition.primary_rating
     with force_locale(locale):
-        questions = [
-            _view(question, locale, definition.default_locale, raw, errors or {}, band)
-            for question, band in _questions(definition, step, raw)
-        ]
+        questions = question_views(definition, locale, step=step, values=values, errors=errors)
         form_message = extra.pop("form_message", None)
         return render_template(
             "public/survey.html",
@@ -129,6 +125,25 @@ def render_survey_page(
             form_message=gettext(form_message) if form_message else None,
             **extra,
         )
+
+
+def question_views(
+    definition: SurveyDefinition,
+    locale: str,
+    *,
+    step: str = "first",
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> list[QuestionView]:
+    """The questions of ``step`` as a page shows them (see ``render_survey_page``).
+
+    Translates the error messages: call it inside ``force_locale(locale)``.
+    """
+    raw = {key: _as_form_values(value) for key, value in (values or {}).items()}
+    return [
+        _view(question, locale, definition.default_locale, raw, errors or {}, band)
+        for question, band in _questions(definition, step, raw)
+    ]
 
 
 def render_thank_you(definition: SurveyDefinition, locale: str, **extra: Any) -> str:

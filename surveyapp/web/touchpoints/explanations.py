@@ -34,6 +34,11 @@ SIMPLE_SENTENCES: dict[str, Any] = {
         "The contact's email address is suppressed (it bounced or was reported)."
     ),
     "no_cap": _l("The rule has no daily cap."),
+    "identified": _l("The website identified the visitor as this contact (signed contact id)."),
+    "anonymous_allowed": _l("A visitor the website did not identify; the rule allows them."),
+    "consent_asked_in_widget": _l(
+        "The contact had not granted consent (opt-in), so the widget asked for it first."
+    ),
 }
 
 

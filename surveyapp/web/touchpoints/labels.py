@@ -47,6 +47,7 @@ CHECK_LABELS: dict[str, Any] = {
     "sampling": _l("Sampling"),
     "daily_cap": _l("Daily cap"),
     "quiet_hours": _l("Quiet hours"),
+    "visitor": _l("Website visitor"),
 }
 
 # Short names of the reasons a check fails, for totals.

@@ -74,6 +74,17 @@ class RuleForm(BaseForm):
         _l("Channel"),
         choices=[SelectChoice(value, text) for value, text in CHANNEL_LABELS.items()],
         default=ConsentChannel.EMAIL.value,
+        description=_l(
+            "Website: shown in the page right after the event (surveyapp.track), so the delay, "
+            "quiet hours and reminders apply to email only."
+        ),
+    )
+    allow_anonymous = BooleanField(
+        _l("Website: also survey visitors who are not signed in"),
+        description=_l(
+            "The widget recognises such a visitor by a random id kept in their browser; "
+            "recontact periods and consent then count per browser."
+        ),
     )
     delay_value = IntegerField(
         _l("Send after"),

@@ -42,6 +42,7 @@ def rule_settings(form: RuleForm, touchpoint_id: int) -> RuleSettings:
         expiry_days=form.expiry_days.data,
         priority=form.priority.data,
         is_active=form.is_active.data,
+        allow_anonymous=form.allow_anonymous.data,
     )
 
 
@@ -71,4 +72,5 @@ def rule_data(rule: TriggerRule) -> dict[str, Any]:
         "expiry_days": rule.expiry_days,
         "priority": rule.priority,
         "is_active": rule.is_active,
+        "allow_anonymous": rule.allow_anonymous,
     }

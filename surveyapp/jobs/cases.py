@@ -1,0 +1,44 @@
+"""Case jobs: escalate overdue cases, and send case mail (close-the-loop messages, notices)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import Flask
+
+from surveyapp.jobs.dispatch import settings_for
+from surveyapp.runtime import get_runtime
+from surveyapp.services._db import session_scope
+from surveyapp.services.cases import escalation, sending
+from surveyapp.services.mail.outbox import open_transport
+
+log = logging.getLogger(__name__)
+
+
+def escalate(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
+    """Remind owners of overdue cases and tell managers (once per period across workers)."""
+    runtime = get_runtime(app)
+    with session_scope(runtime.session_factory) as session:
+        tally = escalation.escalate_overdue_cases(session, worker_id=worker_id, clock=runtime.clock)
+    if tally.reminded or tally.escalated:
+        log.info("Escalation (%s): %s", mode, tally)
+
+
+def send_mail(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
+    """Send due case mail through the configured transport (SMTP or the built-in outbox)."""
+    runtime = get_runtime(app)
+    transport = open_transport(
+        runtime.config.smtp_url, session_factory=runtime.session_factory, clock=runtime.clock
+    )
+    try:
+        counts = sending.send_due_case_mail(
+            runtime.session_factory,
+            transport,
+            settings=settings_for(runtime.config, worker_id),
+            clock=runtime.clock,
+        )
+    finally:
+        transport.close()
+    if counts:
+        log.info("Case mail (%s): %s", mode, dict(counts))

@@ -1,0 +1,1 @@
+"""Follow-up cases (the closed loop): opening, working, escalating and closing them."""

@@ -1,0 +1,1 @@
+"""Embedded website surveys: sites, eligibility of a page's event, the widget and its frame."""
