@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `pytho
 from bench import foundation, harness
 from bench import ingest as ingest_bench
 from bench.wrk_statuses import Measured, counting_script
-from bench.wrk_statuses import measure as measure_statuses
 from surveyapp.domain.clock import FixedClock
 from surveyapp.models import User
 from surveyapp.services import api_keys
@@ -96,18 +95,7 @@ def product_script(secret: str, threads: int) -> str:
     return counting_script("POST", None, headers) + template + numbered
 
 
-def measure(url: str, script: str, settings: foundation.Settings) -> Measured:
-    """One figure (1 s warm-up, discarded); refuses a run with failed answers."""
-    measured = measure_statuses(
-        url,
-        script,
-        duration=settings.duration,
-        connections=settings.connections,
-        threads=settings.threads,
-    )
-    if measured.problem:
-        raise harness.BenchError(f"{url}: {measured.problem}")
-    return measured
+measure = foundation.measure_counted
 
 
 def one_round(

@@ -34,8 +34,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bench import foundation, harness
-from bench.wrk_statuses import Measured, counting_script
-from bench.wrk_statuses import measure as measure_statuses
+from bench.wrk_statuses import counting_script
 from config import Config
 from surveyapp.app import create_app
 from surveyapp.domain.case_rules import CasePriority, ScoreBand, score_band
@@ -326,18 +325,7 @@ def _cookies(answer: http.client.HTTPResponse) -> str:
 # --- the run ----------------------------------------------------------------------------------
 
 
-def measure(url: str, script: str, settings: foundation.Settings) -> Measured:
-    """One figure under the run's load settings (1 s warm-up, discarded)."""
-    figure = measure_statuses(
-        url,
-        script,
-        duration=settings.duration,
-        connections=settings.connections,
-        threads=settings.threads,
-    )
-    if figure.problem:
-        raise harness.BenchError(f"{url}: {figure.problem}")
-    return figure
+measure = foundation.measure_counted
 
 
 def measure_round(

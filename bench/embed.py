@@ -39,7 +39,6 @@ from sqlalchemy import insert, select
 
 from bench import foundation, harness
 from bench.wrk_statuses import Measured, counting_script
-from bench.wrk_statuses import measure as measure_statuses
 from surveyapp.domain.clock import FixedClock
 from surveyapp.domain.consent import ConsentChannel, ConsentPolicy
 from surveyapp.domain.embed import sign_contact
@@ -199,18 +198,7 @@ def product_script(site_secret: str, threads: int) -> str:
     return counting_script("POST", None, headers) + table + _LUA_BODIES.format(threads=threads)
 
 
-def measure(url: str, script: str, settings: foundation.Settings) -> Measured:
-    """One figure (1 s warm-up, discarded); refuses a run with failed answers."""
-    measured = measure_statuses(
-        url,
-        script,
-        duration=settings.duration,
-        connections=settings.connections,
-        threads=settings.threads,
-    )
-    if measured.problem:
-        raise harness.BenchError(f"{url}: {measured.problem}")
-    return measured
+measure = foundation.measure_counted
 
 
 def one_round(

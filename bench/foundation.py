@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as `pytho
 from sqlalchemy import create_engine, make_url
 
 from bench import harness
+from bench.wrk_statuses import Measured
+from bench.wrk_statuses import measure as measure_statuses
 
 PRODUCT_APP = "wsgi:app"
 DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -238,3 +240,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def measure_counted(url: str, script: str, settings: Settings) -> Measured:
+    """One figure counted by status (1 s warm-up, discarded); refuses a run with failed answers."""
+    measured = measure_statuses(
+        url,
+        script,
+        duration=settings.duration,
+        connections=settings.connections,
+        threads=settings.threads,
+    )
+    if measured.problem:
+        raise harness.BenchError(f"{url}: {measured.problem}")
+    return measured
