@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, insert, select
+from sqlalchemy import Column, ColumnElement, CursorResult, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from surveyapp.domain.dispatch import EventKind, MailKind, invitation_token
@@ -63,57 +63,74 @@ def _claim_invitations(
     session: Session, worker_id: str, limit: int, expires: datetime, now: datetime
 ) -> list[Claim]:
     move_invitation(InvitationState.QUEUED, InvitationState.SENDING)
-    due = (
-        select(_invitations.c.id)
-        .where(
+    rows = _lease_due(
+        session,
+        due=(
             _invitations.c.state == InvitationState.QUEUED,
             _invitations.c.channel == Channel.EMAIL,
             _invitations.c.send_at <= now,
-        )
-        .order_by(_invitations.c.send_at, _invitations.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ),
+        order_by=_invitations.c.send_at,
+        limit=limit,
+        counter=_invitations.c.attempts,
+        values={
+            "state": InvitationState.SENDING,
+            "lease_owner": worker_id,
+            "lease_expires_at": expires,
+        },
     )
-    rows = session.execute(
-        _invitations.update()
-        .where(_invitations.c.id.in_(due.scalar_subquery()))
-        .values(
-            state=InvitationState.SENDING,
-            lease_owner=worker_id,
-            lease_expires_at=expires,
-            attempts=_invitations.c.attempts + 1,
-        )
-        .returning(_invitations.c.id, _invitations.c.attempts)
-    ).all()
-    return [Claim(row.id, MailKind.INVITATION, row.attempts, expires) for row in rows]
+    return [Claim(row[0], MailKind.INVITATION, row[1], expires) for row in rows]
 
 
 def _claim_reminders(
     session: Session, worker_id: str, limit: int, expires: datetime, now: datetime
 ) -> list[Claim]:
-    due = (
-        select(_invitations.c.id)
-        .where(
+    rows = _lease_due(
+        session,
+        due=(
             _invitations.c.reminder_state == ReminderState.DUE,
             _invitations.c.reminder_due_at <= now,
             _invitations.c.state == InvitationState.SENT,
-        )
-        .order_by(_invitations.c.reminder_due_at, _invitations.c.id)
+        ),
+        order_by=_invitations.c.reminder_due_at,
+        limit=limit,
+        counter=_invitations.c.reminder_attempts,
+        values={
+            "reminder_state": ReminderState.SENDING,
+            "lease_owner": worker_id,
+            "lease_expires_at": expires,
+        },
+    )
+    return [Claim(row[0], MailKind.REMINDER, row[1], expires) for row in rows]
+
+
+def _lease_due(
+    session: Session,
+    *,
+    due: tuple[ColumnElement[bool], ...],
+    order_by: ColumnElement[Any],
+    limit: int,
+    counter: Column[int],
+    values: dict[str, Any],
+) -> list[tuple[int, int]]:
+    """Lease the oldest ``limit`` rows matching ``due``, skipping rows other workers hold.
+
+    Sets ``values``, counts one more attempt in ``counter``; returns (id, attempt) rows.
+    """
+    picked = (
+        select(_invitations.c.id)
+        .where(*due)
+        .order_by(order_by, _invitations.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = session.execute(
         _invitations.update()
-        .where(_invitations.c.id.in_(due.scalar_subquery()))
-        .values(
-            reminder_state=ReminderState.SENDING,
-            lease_owner=worker_id,
-            lease_expires_at=expires,
-            reminder_attempts=_invitations.c.reminder_attempts + 1,
-        )
-        .returning(_invitations.c.id, _invitations.c.reminder_attempts)
-    ).all()
-    return [Claim(row.id, MailKind.REMINDER, row.reminder_attempts, expires) for row in rows]
+        .where(_invitations.c.id.in_(picked.scalar_subquery()))
+        .values(**values, **{counter.key: counter + 1})
+        .returning(_invitations.c.id, counter)
+    )
+    return [(invitation_id, attempt) for invitation_id, attempt in rows]
 
 
 def _install_tokens(session: Session, invitation_ids: Sequence[int], secret: str) -> None:
