@@ -1,0 +1,21 @@
+"""reporting: daily rollups, improvement log
+
+Revision ID: a1e9d0c7b001
+Revises: bca6e47dcfa6
+Create Date: 2026-11-23 05:20:00.000000+00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "a1e9d0c7b001"
+down_revision: str | None = "bca6e47dcfa6"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

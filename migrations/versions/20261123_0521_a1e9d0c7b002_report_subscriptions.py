@@ -1,0 +1,21 @@
+"""report subscriptions
+
+Revision ID: a1e9d0c7b002
+Revises: a1e9d0c7b001
+Create Date: 2026-11-23 05:20:00.000000+00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "a1e9d0c7b002"
+down_revision: str | None = "a1e9d0c7b001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
