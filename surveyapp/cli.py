@@ -20,12 +20,14 @@ from surveyapp.runtime import get_runtime
 from surveyapp.services import demo, schema, users
 from surveyapp.services._db import session_scope
 from surveyapp.services.errors import ValidationFailed
+from surveyapp.services.reporting import rollups as reporting_rollups
 
 log = logging.getLogger(__name__)
 
 db_cli = AppGroup("db", help="Migrate the database schema (Alembic).")
 users_cli = AppGroup("users", help="Manage staff users.")
 jobs_cli = AppGroup("jobs", help="List and run scheduled jobs by id.")
+reports_cli = AppGroup("reports", help="Reporting: rebuild the dashboard's daily rollups.")
 
 
 @db_cli.command("upgrade")
@@ -104,6 +106,20 @@ def jobs_run(job_id: str) -> None:
     click.echo(f"Job {job_id} finished.")
 
 
+@reports_cli.command("rebuild-rollups")
+def reports_rebuild_rollups() -> None:
+    """Rebuild the daily score and delivery rollups from every response and invitation."""
+    runtime = get_runtime()
+    with session_scope(runtime.session_factory) as session:
+        first, last = reporting_rollups.history_span(session)
+        total = (last - first).days + 1 if first and last else 0
+        with click.progressbar(length=total, label="Rebuilding rollups (days)") as bar:
+            tally = reporting_rollups.rebuild_rollups(
+                session, clock=runtime.clock, on_chunk=bar.update
+            )
+    click.echo(f"Rollups rebuilt for {tally.score_days} days.")
+
+
 @click.command("worker")
 @with_appcontext
 def worker() -> None:
@@ -172,5 +188,14 @@ def _print_demo_seed(seeded: demo.DemoSeed) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every command to ``app``."""
-    for command in (db_cli, users_cli, jobs_cli, contacts_cli, seed_demo, worker, serve):
+    for command in (
+        db_cli,
+        users_cli,
+        jobs_cli,
+        contacts_cli,
+        reports_cli,
+        seed_demo,
+        worker,
+        serve,
+    ):
         app.cli.add_command(command)

@@ -136,6 +136,12 @@ class CaseEventKind(StrEnum):
     CUSTOMER_SOLVED = "customer_solved"  # "Did we solve your issue?" - yes
     CUSTOMER_NOT_SOLVED = "customer_not_solved"  # - no: the case reopens
     MAIL_FAILED = "mail_failed"  # a message to the customer could not be delivered
+    PLAYBOOK_TICKED = "playbook_ticked"  # a playbook's checklist item was done
+    PLAYBOOK_UNTICKED = "playbook_unticked"  # ... or marked as not done after all
+    GOODWILL = "goodwill"  # goodwill was recorded (approved, or waiting for a manager)
+    GOODWILL_DECIDED = "goodwill_decided"  # a manager approved or rejected goodwill
+    RESURVEYED = "resurveyed"  # the re-survey went to dispatch
+    RESURVEY_ANSWERED = "resurvey_answered"  # the customer answered the re-survey
 
 
 # The kinds that count as the first (human) action on a case.

@@ -1,8 +1,9 @@
-"""Case jobs: escalate overdue cases, and send case mail (close-the-loop messages, notices)."""
+"""Case jobs: escalation, case mail, re-surveys, kudos mail and the daily digest."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
@@ -10,7 +11,7 @@ from flask import Flask
 from surveyapp.jobs.dispatch import settings_for
 from surveyapp.runtime import get_runtime
 from surveyapp.services._db import session_scope
-from surveyapp.services.cases import escalation, sending
+from surveyapp.services.cases import digest, escalation, kudos, resurvey, sending
 from surveyapp.services.mail.outbox import open_transport
 
 log = logging.getLogger(__name__)
@@ -42,3 +43,38 @@ def send_mail(app: Flask, *, worker_id: str, mode: str, started_at: datetime) ->
         transport.close()
     if counts:
         log.info("Case mail (%s): %s", mode, dict(counts))
+
+
+def plan_resurveys(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
+    """Plan the re-surveys of resolved cases that are due (once per period across workers)."""
+    runtime = get_runtime(app)
+    with session_scope(runtime.session_factory) as session:
+        tally = resurvey.plan_due_resurveys(session, worker_id=worker_id, clock=runtime.clock)
+    if tally.queued or tally.suppressed or tally.without_invitation:
+        log.info("Re-surveys (%s): %s", mode, tally)
+
+
+def send_kudos(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
+    """Mail new kudos to their agents and the agents' managers."""
+    _with_transport(app, worker_id, kudos.send_kudos_mail)
+
+
+def send_digests(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
+    """Send each person's daily digest once their local day reached the digest hour."""
+    _with_transport(app, worker_id, digest.send_daily_digests)
+
+
+def _with_transport(app: Flask, worker_id: str, sender: Callable[..., int]) -> None:
+    runtime = get_runtime(app)
+    transport = open_transport(
+        runtime.config.smtp_url, session_factory=runtime.session_factory, clock=runtime.clock
+    )
+    try:
+        sender(
+            runtime.session_factory,
+            transport,
+            settings=settings_for(runtime.config, worker_id),
+            clock=runtime.clock,
+        )
+    finally:
+        transport.close()

@@ -11,6 +11,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from surveyapp.jobs import cases as case_jobs
 from surveyapp.jobs import dispatch as dispatch_jobs
+from surveyapp.jobs import reporting as reporting_jobs
+from surveyapp.jobs import reports as report_jobs
 from surveyapp.jobs import system as system_jobs
 from surveyapp.services.system import HEARTBEAT_INTERVAL
 
@@ -45,6 +47,36 @@ def job_specs(dispatch_interval_seconds: int = 5) -> list[JobSpec]:
             func=case_jobs.escalate,
             trigger=IntervalTrigger(minutes=1),
             description="Remind owners of overdue cases; tell the team's managers.",
+        ),
+        JobSpec(
+            id="cases.plan_resurveys",
+            func=case_jobs.plan_resurveys,
+            trigger=IntervalTrigger(minutes=5),
+            description="Plan re-survey invitations of resolved cases that are due.",
+        ),
+        JobSpec(
+            id="cases.send_kudos",
+            func=case_jobs.send_kudos,
+            trigger=IntervalTrigger(minutes=1),
+            description="Mail customers' praise to the agents it names and their managers.",
+        ),
+        JobSpec(
+            id="cases.send_digests",
+            func=case_jobs.send_digests,
+            trigger=IntervalTrigger(minutes=5),
+            description="Send each staff member's daily digest of their cases.",
+        ),
+        JobSpec(
+            id="reports.refresh_rollups",
+            func=reporting_jobs.refresh_rollups,
+            trigger=IntervalTrigger(seconds=60),
+            description="Bring the dashboard's daily rollups up to date with new answers.",
+        ),
+        JobSpec(
+            id="reports.send_subscriptions",
+            func=report_jobs.send_subscriptions,
+            trigger=IntervalTrigger(minutes=5),
+            description="Mail the subscribed weekly and monthly PDF reports that are due.",
         ),
         JobSpec(
             id="system.heartbeat",

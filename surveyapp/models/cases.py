@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, Computed, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.domain.case_mail import CustomerVerdict
@@ -24,6 +24,21 @@ case_root_causes = Table(
     Base.metadata,
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Column("root_cause_id", ForeignKey("root_causes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+# Generated-column expressions; migration a1e9d0c7b004 repeats them. Written as PostgreSQL
+# reads them back (ORs, not IN), so that comparing models and database finds no change.
+_IS_OPEN_SQL = "status = 'new' OR status = 'in_progress' OR status = 'waiting_on_customer'"
+_URGENCY_SQL = (
+    "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
+)
+_NEXT_DUE_SQL = (
+    "CASE WHEN first_action_at IS NULL THEN first_action_due_at ELSE resolution_due_at END"
+)
+_OVERDUE_SQL = (
+    "CASE WHEN first_action_at IS NULL AND first_action_due_at < resolution_due_at "
+    "THEN first_action_due_at ELSE resolution_due_at END"
 )
 
 
@@ -60,6 +75,15 @@ class Case(Base):
             "resolution_due_at",
         ),
         Index("ix_cases_contact_id", "contact_id"),
+        # The inbox's pages, most urgent first, read in index order and cut after one page:
+        # a team's queue, an owner's queue and every open case (admins, unassigned, overdue).
+        Index("ix_cases_team_queue", "team_id", "is_open", "urgency", "next_due_at", "id"),
+        Index("ix_cases_owner_queue", "owner_id", "is_open", "urgency", "next_due_at", "id"),
+        Index("ix_cases_open_queue", "is_open", "urgency", "next_due_at", "id"),
+        # The tab counts and the workload: a range over the open cases of the viewer's teams
+        # instead of every open case (index-only on PostgreSQL; SQLite computes the virtual
+        # columns from the row).
+        Index("ix_cases_open_counts", "is_open", "team_id", "owner_id", "overdue_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +119,16 @@ class Case(Base):
         enum_type(CustomerVerdict, "case_customer_verdict")
     )
     version: Mapped[int] = mapped_column(default=1)
+    # Derived by the database from the columns above (generated columns: stored on PostgreSQL,
+    # virtual on SQLite), so every write keeps them right, bulk UPDATEs included: what the
+    # inbox filters, sorts and counts by.
+    is_open: Mapped[bool] = mapped_column(Computed(_IS_OPEN_SQL))
+    # 0 urgent, 1 high, 2 normal, 3 low: the priority in the order the inbox sorts by.
+    urgency: Mapped[int] = mapped_column(Computed(_URGENCY_SQL))
+    # The next due time: the first action's until one was taken, then the resolution's.
+    next_due_at: Mapped[datetime] = mapped_column(Computed(_NEXT_DUE_SQL))
+    # From when an open case is overdue: the earlier due time until the first action.
+    overdue_at: Mapped[datetime] = mapped_column(Computed(_OVERDUE_SQL))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- SQLAlchemy's own mapping
 

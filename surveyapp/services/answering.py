@@ -29,6 +29,7 @@ from surveyapp.models import (
     SurveyVersion,
 )
 from surveyapp.services import invitations
+from surveyapp.services.cases import answer_hooks as case_answer_hooks
 from surveyapp.services.cases import opening as case_opening
 from surveyapp.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -215,6 +216,8 @@ def submit_answers(
     session.flush()
     # Unhappy answers open a follow-up case (one query when they do not).
     case_opening.open_for_response(session, response, definition, clock=clock)
+    # Re-survey answers tell their case whether the customer recovered; praise reaches agents.
+    case_answer_hooks.after_answer(session, response, definition, clock=clock)
     log.debug("Response %s stored (%s)", response.id, response.status)
     return response
 

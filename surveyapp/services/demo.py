@@ -12,6 +12,7 @@ from surveyapp.domain.clock import Clock
 from surveyapp.domain.roles import Role
 from surveyapp.models import Team, User
 from surveyapp.services import demo_journey, demo_responses, teams, users
+from surveyapp.services.reporting import rollups
 
 log = logging.getLogger(__name__)
 
@@ -84,5 +85,7 @@ def seed_demo_workspace(session: Session, *, clock: Clock) -> DemoSeed:
             survey_owner = colleague.user
     demo_responses.seed_demo_surveys(session, actor=survey_owner, clock=clock)
     demo_journey.seed_demo_journey(session, actor=survey_owner, clock=clock)
+    # The dashboard reads daily rollups: build them now so the demo opens on populated figures.
+    rollups.rebuild_rollups(session, clock=clock)
     log.info("Demo workspace seeded")
     return DemoSeed(admin_email=DEMO_ADMIN_EMAIL, admin_password=admin.generated_password)

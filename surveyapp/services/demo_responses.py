@@ -136,6 +136,7 @@ def _insert_invitations(
                 # Sent without contacts or touchpoints: those parts of the demo come later.
                 "state": InvitationState.ANSWERED,
                 "send_at": sent_at,
+                "sent_at": sent_at,  # delivered: the dashboard's response rate counts it
                 "created_at": sent_at,
                 "expires_at": sent_at + INVITATION_LIFETIME,
                 "first_opened_at": answer["started_at"],

@@ -13,8 +13,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from surveyapp.domain.i18n import N_
 from surveyapp.domain.scoring import NpsCategory
-from surveyapp.models import Channel, Response, ResponseStatus, SurveyVersion
+from surveyapp.models import (
+    Channel,
+    Interaction,
+    Invitation,
+    Response,
+    ResponseStatus,
+    SurveyVersion,
+    TriggerRule,
+)
 from surveyapp.services.errors import NotFound, ValidationFailed
+from surveyapp.services.reporting import scope
 
 PAGE_SIZE = 50
 BANDS = ("promoter", "passive", "detractor", "unhappy", "not_unhappy")
@@ -36,6 +45,14 @@ class ResponseFilters:
     has_comment: bool | None = None
     locale: str | None = None
     since: datetime | None = None
+    # Reports drill down to the responses behind a figure (services.reporting.drilldown):
+    # only counted ratings of one type (and score), at a touchpoint or a team's touchpoints,
+    # from contacts with an attribute value.
+    touchpoint_id: int | None = None
+    team_id: int | None = None
+    rating_type: str | None = None  # nps, csat, ces, or "counted" (any rating)
+    score: int | None = None
+    contact_attribute: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,33 @@ def _filtered(filters: ResponseFilters) -> Select[Response]:
         query = query.where(Response.locale == filters.locale)
     if filters.since is not None:
         query = query.where(Response.updated_at >= filters.since)
+    return _report_filtered(query, filters)
+
+
+def _report_filtered(query: Select[Response], filters: ResponseFilters) -> Select[Response]:
+    """The drill-down filters of reports, in their terms (``services.reporting.scope``)."""
+    if filters.rating_type == "counted":
+        query = query.where(Response.score.is_not(None))
+    elif filters.rating_type is not None:
+        query = query.where(scope.rating_type_of_response() == filters.rating_type)
+    if filters.score is not None:
+        query = query.where(Response.score == filters.score)
+    if (
+        filters.touchpoint_id is None
+        and filters.team_id is None
+        and filters.contact_attribute is None
+    ):
+        return query
+    query = query.outerjoin(Invitation, Response.invitation_id == Invitation.id)
+    query = query.outerjoin(Interaction, Invitation.interaction_id == Interaction.id)
+    query = query.outerjoin(TriggerRule, Invitation.trigger_rule_id == TriggerRule.id)
+    touchpoint = scope.response_touchpoint_id()
+    if filters.touchpoint_id is not None:
+        query = query.where(touchpoint == filters.touchpoint_id)
+    if filters.team_id is not None:
+        query = query.where(touchpoint.in_(scope.team_touchpoints(filters.team_id)))
+    if filters.contact_attribute is not None:
+        query = query.where(scope.contact_attribute_matches(*filters.contact_attribute))
     return query
 
 

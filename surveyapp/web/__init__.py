@@ -16,6 +16,8 @@ from surveyapp.web import (
     home,
     outbox,
     public,
+    report_files,
+    reports,
     responses,
     sections,
     sites,
@@ -39,6 +41,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(responses.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(report_files.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(touchpoints.bp)
     app.register_blueprint(cases.bp)

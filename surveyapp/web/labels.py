@@ -60,6 +60,7 @@ AUDIT_LABELS: dict[str, Any] = {
     "survey.unarchived": _l("Survey restored"),
     "survey.test_link_created": _l("Test link created"),
     "touchpoint.created": _l("Touchpoint created"),
+    "improvement.recorded": _l("Change added to the improvement log"),
     "rule.saved": _l("Trigger rule saved"),
     "stage.added": _l("Journey stage added"),
     "stage.renamed": _l("Journey stage renamed"),

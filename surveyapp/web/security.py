@@ -21,23 +21,43 @@ STAFF_CSP = "; ".join(
 )
 
 
+# Set on every response that has not set its own (names as werkzeug spells them).
+_DEFAULT_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def header_values(response: Response) -> dict[str, str]:
+    """The response's headers by lower-case name (the last of repeated ones), in one pass.
+
+    Asking werkzeug's ``Headers`` for a missing name raises and catches an exception; the
+    headers below are missing on almost every response, so they are looked up here instead.
+    """
+    return {name.lower(): value for name, value in response.headers.items()}
+
+
 def install_security_headers(app: Flask) -> None:
     """Add CSP, nosniff, referrer, framing and (over https) HSTS headers to every response."""
-    https = app.config["PREFERRED_URL_SCHEME"] == "https"
+    defaults = _DEFAULT_HEADERS + (
+        (_HSTS,) if app.config["PREFERRED_URL_SCHEME"] == "https" else ()
+    )
 
     @app.after_request
     def _add_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", STAFF_CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
+        present = header_values(response)
+        missing = [(name, value) for name, value in defaults if name.lower() not in present]
+        csp = present.get("content-security-policy")
+        if csp is None:
+            csp = STAFF_CSP
+            missing.append(("Content-Security-Policy", csp))
         # Pages that may be framed (the website widget's) list their framers in the CSP.
-        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
-            headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+        if "frame-ancestors 'none'" in csp and "x-frame-options" not in present:
+            missing.append(("X-Frame-Options", "DENY"))
+        if response.mimetype == "text/html" and "cache-control" not in present:
+            missing.append(("Cache-Control", "no-store"))
+        response.headers.extend(missing)
         return response

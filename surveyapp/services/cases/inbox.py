@@ -3,26 +3,24 @@
 Views: ``mine`` (owned by me), ``team`` (my teams' cases), ``unassigned`` (no owner, in my
 teams or routed to no team), ``overdue`` (past a due time, in my teams or mine; everything
 for admins) and ``all``. By default a view lists open cases only. Pages are numbered;
-a page is one query for the cases and one each for their owners, teams, contacts and
-touchpoints.
+a page is one query. The tab counts and the workload are in ``inbox_counts``, the whole
+page's data in ``inbox_overview``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from surveyapp.domain.case_rules import CasePriority, ScoreBand
 from surveyapp.domain.case_states import OPEN_STATUSES, CaseStatus
-from surveyapp.domain.roles import Role
-from surveyapp.models import Case, RootCause, Team, Touchpoint, User
-from surveyapp.models.associations import team_members
+from surveyapp.models import Case, Contact, Team, Touchpoint, User
 from surveyapp.models.cases import case_root_causes
 
 PAGE_SIZE = 50
@@ -90,22 +88,36 @@ class InboxFilters:
     page: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One case as the inbox lists it: its own fields and the names of who and what it is about.
+
+    ``customer`` is the contact's name or external id (``None`` for anonymous answers);
+    ``next_due_at`` is the first action's due time until one was taken, then the resolution's.
+    """
+
+    id: int
+    version: int
+    reasons: Sequence[str]
+    priority: CasePriority
+    status: CaseStatus
+    score: int | None
+    customer: str | None
+    touchpoint: str | None
+    owner: str | None
+    team: str | None
+    next_due_at: datetime
+    is_open: bool
+    is_overdue: bool
+
+
 @dataclass(frozen=True)
 class InboxPage:
     """One page of cases and whether another follows."""
 
-    cases: Sequence[Case]
+    cases: Sequence[InboxRow]
     page: int
     has_next: bool
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A team member's open cases."""
-
-    user_id: int
-    name: str
-    open_cases: int
 
 
 def next_due(now: datetime, case_row: Case) -> tuple[datetime, bool]:
@@ -121,67 +133,102 @@ def next_due(now: datetime, case_row: Case) -> tuple[datetime, bool]:
 def list_cases(
     session: Session, filters: InboxFilters, *, viewer: Viewer, now: datetime
 ) -> InboxPage:
-    """One page of the cases ``filters`` select for ``viewer``, sorted as asked."""
+    """One page of the cases ``filters`` select for ``viewer``, sorted as asked (one query).
+
+    The default lists (a team's, an owner's or all open cases, most urgent first) are read in
+    the order of an index on the derived ``is_open``, ``urgency`` and ``next_due_at`` columns
+    and stop after one page, however many cases there are.
+    """
     page = max(filters.page, 1)
-    query = (
+    # The page's case ids first, then their names by primary key: the sort and the cut run
+    # over the narrow index entries, the joins over one page of rows only.
+    chosen = (
         _filtered(filters, viewer, now)
-        # Separate look-ups by primary key: joining them in makes the sort of the page's
-        # candidates run over the wider joined rows.
-        .options(
-            selectinload(Case.owner),
-            selectinload(Case.team),
-            selectinload(Case.contact),
-            selectinload(Case.touchpoint),
-        )
         .order_by(*_order(filters.sort))
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
+        .subquery()
     )
-    rows = session.scalars(query).all()
+    query = (
+        select(*_ROW_COLUMNS)
+        .select_from(chosen)
+        .join(Case, Case.id == chosen.c.id)
+        .outerjoin(Contact, Contact.id == Case.contact_id)
+        .outerjoin(Touchpoint, Touchpoint.id == Case.touchpoint_id)
+        .outerjoin(User, User.id == Case.owner_id)
+        .outerjoin(Team, Team.id == Case.team_id)
+        .order_by(*_order(filters.sort))
+    )
+    rows = [_row(values, now) for values in session.execute(query)]
     return InboxPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
-def count_views(session: Session, *, viewer: Viewer, now: datetime) -> dict[InboxView, int]:
-    """Open cases per view (the inbox's tabs), in one query."""
-    columns = [
-        func.coalesce(func.sum(case((_view_condition(view, viewer, now), 1), else_=0)), 0)
-        for view in InboxView
-    ]
-    query = select(*columns).where(Case.status.in_(OPEN_STATUSES))
-    if not viewer.sees_all:
-        query = query.where(_visible(viewer))
-    counts = session.execute(query).one()
-    return {view: int(count) for view, count in zip(InboxView, counts, strict=True)}
+_ROW_COLUMNS = (
+    Case.id,
+    Case.version,
+    Case.reasons,
+    Case.priority,
+    Case.status,
+    Case.score,
+    Contact.name,
+    Contact.external_id,
+    Touchpoint.name,
+    User.name,
+    Team.name,
+    Case.next_due_at,
+    Case.is_open,
+    Case.overdue_at,
+)
+
+
+def _row(values: Any, now: datetime) -> InboxRow:
+    (
+        case_id,
+        version,
+        reasons,
+        priority,
+        status,
+        score,
+        contact_name,
+        external_id,
+        touchpoint,
+        owner,
+        team,
+        next_due_at,
+        is_open,
+        overdue_at,
+    ) = values
+    return InboxRow(
+        id=case_id,
+        version=version,
+        reasons=reasons or (),
+        priority=priority,
+        status=status,
+        score=score,
+        customer=contact_name or external_id,
+        touchpoint=touchpoint,
+        owner=owner,
+        team=team,
+        next_due_at=next_due_at,
+        is_open=bool(is_open),
+        is_overdue=bool(is_open) and overdue_at < now,
+    )
 
 
 def count_mine(session: Session, user_id: int) -> int:
     """Open cases owned by ``user_id``: the badge in the navigation (one indexed count)."""
-    query = select(func.count()).where(Case.owner_id == user_id, Case.status.in_(OPEN_STATUSES))
+    query = select(func.count()).where(Case.owner_id == user_id, Case.is_open == true())
     return int(session.scalar(query) or 0)
 
 
-def workload(session: Session, team_ids: Collection[int]) -> list[Workload]:
-    """Open cases per owner among the cases of ``team_ids``, busiest first."""
-    if not team_ids:
-        return []
-    query = (
-        select(User.id, User.name, func.count(Case.id))
-        .join(Case, Case.owner_id == User.id)
-        .where(Case.team_id.in_(team_ids), Case.status.in_(OPEN_STATUSES))
-        .group_by(User.id, User.name)
-        .order_by(func.count(Case.id).desc(), User.name)
-    )
-    return [Workload(user_id, name, count) for user_id, name, count in session.execute(query)]
-
-
-def _filtered(filters: InboxFilters, viewer: Viewer, now: datetime) -> Select[Case]:
-    query = select(Case).where(_view_condition(filters.view, viewer, now))
+def _filtered(filters: InboxFilters, viewer: Viewer, now: datetime) -> Select[int]:
+    query = select(Case.id).where(_view_condition(filters.view, viewer, now))
     # Mine and my teams are visible by definition; the other views are narrowed to what the
     # viewer may see.
     if not viewer.sees_all and filters.view not in {InboxView.MINE, InboxView.TEAM}:
         query = query.where(_visible(viewer))
     if filters.status == OPEN:
-        query = query.where(Case.status.in_(OPEN_STATUSES))
+        query = query.where(Case.is_open == true())
     elif filters.status != ANY_STATUS:
         query = query.where(Case.status == CaseStatus(filters.status))
     if filters.priority is not None:
@@ -218,18 +265,8 @@ def _view_condition(view: InboxView, viewer: Viewer, now: datetime) -> ColumnEle
     if view == InboxView.UNASSIGNED:
         return Case.owner_id.is_(None)
     if view == InboxView.OVERDUE:
-        return _overdue(now)
+        return and_(Case.is_open == true(), Case.overdue_at < now)
     return and_(Case.id.is_not(None))
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Case.status.in_(OPEN_STATUSES),
-        or_(
-            and_(Case.first_action_at.is_(None), Case.first_action_due_at < now),
-            Case.resolution_due_at < now,
-        ),
-    )
 
 
 def _age_condition(age: CaseAge, now: datetime) -> ColumnElement[bool]:
@@ -238,99 +275,13 @@ def _age_condition(age: CaseAge, now: datetime) -> ColumnElement[bool]:
     return Case.opened_at >= now - _AGE_LIMITS[age]
 
 
-_URGENCY = case(
-    (Case.priority == CasePriority.URGENT, 0),
-    (Case.priority == CasePriority.HIGH, 1),
-    (Case.priority == CasePriority.NORMAL, 2),
-    else_=3,
-)
-_NEXT_DUE = case(
-    (Case.first_action_at.is_(None), Case.first_action_due_at), else_=Case.resolution_due_at
-)
-
-
 def _order(sort: InboxSort) -> tuple[Any, ...]:
     if sort == InboxSort.DUE:
-        return (_NEXT_DUE, Case.id)
+        return (Case.next_due_at, Case.id)
     if sort == InboxSort.NEWEST:
         return (Case.opened_at.desc(), Case.id.desc())
     if sort == InboxSort.OLDEST:
         return (Case.opened_at, Case.id)
     if sort == InboxSort.UPDATED:
         return (Case.updated_at.desc(), Case.id.desc())
-    return (_URGENCY, _NEXT_DUE, Case.id)
-
-
-@dataclass(frozen=True)
-class InboxOverview:
-    """Everything the inbox page shows: one page, the tab counts, workload, whom to assign."""
-
-    page: InboxPage
-    counts: dict[InboxView, int]
-    workload: list[Workload]
-    assignees: Sequence[User]
-    touchpoints: Sequence[Touchpoint]
-    root_causes: Sequence[RootCause]
-
-
-def viewer_for(user: User) -> Viewer:
-    """The inbox viewer ``user`` is: admins and CX owners see every team's cases."""
-    return Viewer(
-        user_id=user.id,
-        team_ids=frozenset(team.id for team in user.teams),
-        sees_all=user.role in {Role.ADMIN, Role.CX_OWNER},
-    )
-
-
-def default_view(user: User) -> InboxView:
-    """Where the inbox opens: agents on their own cases, managers on their teams', others all."""
-    if user.role == Role.AGENT:
-        return InboxView.MINE
-    if user.role == Role.MANAGER:
-        return InboxView.TEAM
-    return InboxView.ALL
-
-
-def filter_choices(session: Session) -> tuple[Sequence[Touchpoint], Sequence[RootCause]]:
-    """The touchpoints and root causes the filter form offers."""
-    touchpoints = session.scalars(select(Touchpoint).order_by(Touchpoint.name)).all()
-    causes = session.scalars(select(RootCause).order_by(RootCause.name)).all()
-    return touchpoints, causes
-
-
-def overview(
-    session: Session, filters: InboxFilters | None, *, user: User, now: datetime
-) -> InboxOverview:
-    """The inbox for ``user``: ``filters``' page (an empty one for ``None``), counts, workload.
-
-    Workload and the people to assign to cover the viewer's teams (every team for admins and
-    CX owners).
-    """
-    viewer = viewer_for(user)
-    page = (
-        list_cases(session, filters, viewer=viewer, now=now)
-        if filters is not None
-        else InboxPage([], 1, has_next=False)
-    )
-    team_ids: Collection[int] = viewer.team_ids
-    if viewer.sees_all:
-        team_ids = list(session.scalars(select(Team.id)))
-    touchpoints, causes = filter_choices(session)
-    return InboxOverview(
-        page=page,
-        counts=count_views(session, viewer=viewer, now=now),
-        workload=workload(session, team_ids),
-        assignees=_assignees(session, viewer),
-        touchpoints=touchpoints,
-        root_causes=causes,
-    )
-
-
-def _assignees(session: Session, viewer: Viewer) -> Sequence[User]:
-    query = select(User).where(
-        User.is_active.is_(True), User.role.in_([Role.ADMIN, Role.MANAGER, Role.AGENT])
-    )
-    if not viewer.sees_all:
-        members = select(team_members.c.user_id).where(team_members.c.team_id.in_(viewer.team_ids))
-        query = query.where(User.id.in_(members))
-    return session.scalars(query.order_by(User.name)).all()
+    return (Case.urgency, Case.next_due_at, Case.id)

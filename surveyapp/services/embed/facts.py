@@ -17,12 +17,14 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     ScalarSelect,
     Table,
     Text,
     bindparam,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -132,15 +134,32 @@ _SITE_AND_RULES = (
     .where(_sites.c.site_key == bindparam("site_key"))
     .order_by(_WEB_RULES_OF.c.priority, _WEB_RULES_OF.c.id)
 )
+
+
+def _constant(value: str) -> ColumnElement[Any]:
+    """A fixed value written into the SQL text instead of a bound parameter.
+
+    Every bound parameter is converted anew on each execution, and the visitor's statement
+    had twenty of them, all but two constant. Only plain words are accepted.
+    """
+    if not value.replace("_", "").isalnum():
+        raise ValueError(f"not a plain constant: {value!r}")
+    return literal_column(f"'{value}'")
+
+
 _NEWEST_WEB_CONSENT = (
     select(ConsentEvent.action)
-    .where(ConsentEvent.contact_id == Contact.id, ConsentEvent.channel == ConsentChannel.WEB)
+    .where(
+        ConsentEvent.contact_id == Contact.id,
+        ConsentEvent.channel == _constant(ConsentChannel.WEB.value),
+    )
     .order_by(ConsentEvent.occurred_at.desc(), ConsentEvent.id.desc())
-    .limit(1)
+    .limit(literal_column("1"))
+    .offset(literal_column("0"))
     .scalar_subquery()
 )
 # Spelled out as ORs, not IN: an IN list is expanded anew on every execution.
-_IS_ASKED = or_(*(Invitation.state == state for state in ASKED_STATES))
+_IS_ASKED = or_(*(Invitation.state == _constant(state.value) for state in ASKED_STATES))
 _ASKED = select(func.max(Invitation.send_at)).where(Invitation.contact_id == Contact.id, _IS_ASKED)
 _ASKED_FOR_SURVEY = _ASKED.join(
     SurveyVersion, Invitation.survey_version_id == SurveyVersion.id

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from surveyapp.domain.case_states import CaseEventKind
 from surveyapp.models import Case
 from surveyapp.runtime import get_runtime
-from surveyapp.services.cases import assignment, detail, messages, work
+from surveyapp.services.cases import assignment, detail, messages, recovery_page, work
 from surveyapp.services.errors import Conflict, PermissionDenied, ValidationFailed
 from surveyapp.web.cases import bp
 from surveyapp.web.cases.access import works_cases
@@ -35,6 +35,7 @@ from surveyapp.web.cases.forms import (
     assignee_choices,
 )
 from surveyapp.web.cases.presenters import due_state, timeline
+from surveyapp.web.cases.recovery_forms import DecisionForm, GoodwillForm
 from surveyapp.web.decorators import staff_view
 from surveyapp.web.forms import BaseForm
 from surveyapp.web.responses.presenters import response_detail, score_badge
@@ -78,7 +79,26 @@ def show(case_id: int) -> Any:
         cause_form=causes,
         resolve_form=resolve,
         message_form=MessageForm(body=draft),
+        **_recovery_context(case),
     )
+
+
+def _recovery_context(case: Case) -> dict[str, Any]:
+    """The case page's recovery section: checklists, goodwill and its forms, the re-survey."""
+    panel = recovery_page.recovery_panel(
+        request_session(), case, viewer=current_user, clock=clock()
+    )
+    return {
+        "recovery": panel,
+        "goodwill_form": GoodwillForm(currency=panel.currency),
+        "decision_form": DecisionForm(),
+        "money": _money,
+    }
+
+
+def _money(amount: Any) -> str:
+    """An amount with two decimals in the viewer's locale ("1,234.50", "1.234,50")."""
+    return str(format_decimal(amount, format="#,##0.00"))
 
 
 @bp.post("/<int:case_id>/notes")

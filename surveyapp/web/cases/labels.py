@@ -10,6 +10,11 @@ from surveyapp.domain.case_mail import CaseMailState, CustomerVerdict
 from surveyapp.domain.case_rules import CasePriority, CaseReason, ScoreBand
 from surveyapp.domain.case_states import CaseEventKind, CaseStatus
 from surveyapp.services.cases.inbox import CaseAge, InboxSort, InboxView
+from surveyapp.web.cases.recovery_labels import (
+    GOODWILL_KIND_LABELS,
+    GOODWILL_STATUS_LABELS,
+    RECOVERY_EVENT_LABELS,
+)
 
 STATUS_LABELS: dict[str, Any] = {
     CaseStatus.NEW: _l("New"),
@@ -78,6 +83,7 @@ EVENT_LABELS: dict[str, Any] = {
     CaseEventKind.CUSTOMER_SOLVED: _l("The customer says the issue is solved"),
     CaseEventKind.CUSTOMER_NOT_SOLVED: _l("The customer says the issue is not solved"),
     CaseEventKind.MAIL_FAILED: _l("The message could not be delivered"),
+    **RECOVERY_EVENT_LABELS,
 }
 MAIL_STATE_LABELS: dict[str, Any] = {
     CaseMailState.QUEUED: _l("waiting to be sent"),
@@ -103,4 +109,6 @@ LABELS: dict[str, Any] = {
     "mail_state_labels": MAIL_STATE_LABELS,
     "verdict_labels": VERDICT_LABELS,
     "party_labels": PARTY_LABELS,
+    "goodwill_kind_labels": GOODWILL_KIND_LABELS,
+    "goodwill_status_labels": GOODWILL_STATUS_LABELS,
 }

@@ -21,6 +21,7 @@ from surveyapp.web.cases.labels import (
     REASON_LABELS,
     STATUS_LABELS,
 )
+from surveyapp.web.cases.recovery_labels import RECOVERY_DESCRIBERS
 
 
 @dataclass(frozen=True)
@@ -150,4 +151,5 @@ _DESCRIBERS: dict[str, Callable[[Mapping[str, Any]], list[Any]]] = {
     CaseEventKind.TAGGED: _tag_facts,
     CaseEventKind.REMINDED: _told_facts,
     CaseEventKind.ESCALATED: _told_facts,
+    **RECOVERY_DESCRIBERS,
 }

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, get_timezone, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
-from surveyapp.services.cases import assignment, inbox
+from surveyapp.services.cases import assignment, inbox_overview
 from surveyapp.services.cases.inbox import InboxView
 from surveyapp.services.errors import ValidationFailed
 from surveyapp.web.cases import bp
@@ -19,12 +23,25 @@ from surveyapp.web.cases.labels import LABELS
 from surveyapp.web.decorators import staff_view
 from surveyapp.web.uow import clock, request_session, unit_of_work
 
+# Labels translated once per locale and process: the inbox shows several per row, and a
+# translation lookup costs more than the rest of the row.
+_LABELS_BY_LOCALE: dict[str, dict[str, dict[Any, str]]] = {}
+
 
 @bp.context_processor
 def _cases_context() -> dict[str, Any]:
-    # Translated once per page: the inbox shows a label per row and column.
-    labels = {name: {k: str(v) for k, v in values.items()} for name, values in LABELS.items()}
+    locale = str(get_locale())
+    labels = _LABELS_BY_LOCALE.get(locale)
+    if labels is None:
+        labels = {name: {k: str(v) for k, v in values.items()} for name, values in LABELS.items()}
+        _LABELS_BY_LOCALE[locale] = labels
     return {**labels, **permissions()}
+
+
+def _short_datetime() -> Callable[[datetime], str]:
+    """Babel's short date and time in the viewer's locale and time zone, both looked up once."""
+    locale, zone = get_locale(), get_timezone()
+    return lambda value: format_datetime(value, "short", tzinfo=zone, locale=locale)
 
 
 @bp.get("/")
@@ -33,23 +50,52 @@ def index() -> Any:
     """The inbox: one view (mine, my teams, unassigned, overdue, all), filtered and sorted."""
     db = request_session()
     view = _view(request.args.get("view"))
-    touchpoints, causes = inbox.filter_choices(db)
+    touchpoints, causes = inbox_overview.filter_choices(db)
     form = InboxFilterForm(request.args, touchpoints=touchpoints, root_causes=causes)
     page_number = max(request.args.get("page", 1, type=int) or 1, 1)
     filters = form.to_filters(view, page_number) if form.validate() else None
-    overview = inbox.overview(db, filters, user=current_user, now=clock().now())
+    overview = inbox_overview.overview(db, filters, user=current_user, now=clock().now())
     bulk = BulkAssignForm()
     bulk.owner_id.choices = assignee_choices(overview.assignees, nobody=_l("Nobody (unassign)"))
     html = render_template(
         "staff/cases/index.html",
         view=view,
         form=form,
+        filters_html=_filters_html(form, view),
         overview=overview,
         bulk=bulk,
-        now=clock().now(),
-        next_due=inbox.next_due,
+        short_datetime=_short_datetime(),
     )
     return html, 400 if form.errors else 200
+
+
+# Rendered filter forms by locale, view, query and choices offered: the same few forms are
+# shown over and over, and rendering seven translated selects costs more than the case list.
+_FILTER_FORMS: dict[tuple[Any, ...], Markup] = {}
+_FILTER_FORMS_KEPT = 512
+
+
+def _filters_html(form: InboxFilterForm, view: InboxView) -> Markup:
+    if form.errors:
+        return _render_filters(form, view)
+    key = (
+        str(get_locale()),
+        view,
+        tuple(sorted(form.data.items())),
+        tuple((choice.value, choice.label) for choice in form.touchpoint_id.choices or ()),
+        tuple((choice.value, choice.label) for choice in form.root_cause_id.choices or ()),
+    )
+    html = _FILTER_FORMS.get(key)
+    if html is None:
+        if len(_FILTER_FORMS) >= _FILTER_FORMS_KEPT:
+            _FILTER_FORMS.clear()
+        html = _FILTER_FORMS[key] = _render_filters(form, view)
+    return html
+
+
+def _render_filters(form: InboxFilterForm, view: InboxView) -> Markup:
+    page = render_template("staff/cases/_filters.html", form=form, view=view)
+    return Markup(page)  # noqa: S704 -- the output of an autoescaped template
 
 
 @bp.post("/assign")
@@ -97,9 +143,9 @@ def bulk_assign() -> Any:
 
 def _view(raw: str | None) -> InboxView:
     try:
-        return InboxView(raw) if raw else inbox.default_view(current_user)
+        return InboxView(raw) if raw else inbox_overview.default_view(current_user)
     except ValueError:
-        return inbox.default_view(current_user)
+        return inbox_overview.default_view(current_user)
 
 
 def _local(target: str) -> str:

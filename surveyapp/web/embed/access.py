@@ -17,6 +17,7 @@ from surveyapp.domain.embed import matching_origin
 from surveyapp.runtime import get_runtime
 from surveyapp.services.embed.facts import SiteView
 from surveyapp.web.embed import site_cache
+from surveyapp.web.security import header_values
 
 # Browsers keep an answered preflight this long (Chromium caps it at two hours).
 PREFLIGHT_MAX_AGE = "7200"
@@ -64,7 +65,10 @@ def admitted() -> tuple[SiteView, str]:
 
 def add_cors_headers(response: Response) -> Response:
     """Allow the calling origin to read the answer (and its preflight), if the site allows it."""
-    response.vary.add("Origin")
+    if "vary" in header_values(response):
+        response.vary.add("Origin")
+    else:  # the usual case, without parsing and rewriting an empty header set
+        response.headers.add("Vary", "Origin")
     origin = allowed_origin()
     if origin is None:
         return response

@@ -1,0 +1,1 @@
+"""Reporting services: filters, rollups, dashboard figures, journey, improvement log, charts."""

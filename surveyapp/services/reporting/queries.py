@@ -1,0 +1,261 @@
+"""Score and delivery counts for a report's filters, from the rollups or from the responses.
+
+Both sources answer the same question (how many counted responses gave each score, per day
+and rating type) so every figure is computed by the same histogram functions
+(``domain.metrics``) whichever source served it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import (
+    Channel,
+    DailyDeliveryRollup,
+    DailyScoreRollup,
+    Interaction,
+    Invitation,
+    Response,
+    SurveyVersion,
+)
+from surveyapp.services.reporting.filters import ReportFilters
+from surveyapp.services.reporting.scope import (
+    contact_attribute_matches,
+    counted_responses,
+    day_end,
+    day_start,
+    delivered_invitations,
+    rating_type_of_response,
+    response_touchpoint_id,
+    team_touchpoints,
+    utc_day,
+)
+
+Ts = TypeVarTuple("Ts")
+
+# Channels whose responses answer an invitation (the numerator of the response rate).
+INVITED_CHANNELS = (Channel.EMAIL.value, Channel.WEB.value)
+
+
+@dataclass(frozen=True)
+class ScoreCount:
+    """``responses`` counted responses gave ``score`` on ``day`` (UTC) to a ``rating_type``."""
+
+    day: date
+    rating_type: str
+    score: int
+    responses: int
+
+
+@dataclass(frozen=True)
+class GroupedScoreCount:
+    """Counts of one score per touchpoint and survey (for the journey view)."""
+
+    touchpoint_id: int | None
+    survey_id: int
+    rating_type: str
+    score: int
+    responses: int
+
+
+def score_counts(
+    session: Session, filters: ReportFilters, first: date, last: date
+) -> list[ScoreCount]:
+    """Counted responses per UTC day, rating type and score from ``first`` to ``last``.
+
+    Reads the daily rollups, or the responses themselves when a contact attribute narrows
+    the report (the rollups do not know contacts). One query.
+    """
+    query: Select[*tuple[Any, ...]]
+    if filters.needs_raw_responses:
+        day = utc_day(Response.started_at)
+        rating = rating_type_of_response()
+        query = _raw_scope(
+            counted_responses(day, rating, Response.score, func.count()), filters, first, last
+        ).group_by(day, rating, Response.score)
+    else:
+        rollup = DailyScoreRollup
+        query = _rollup_scope(
+            select(rollup.day, rollup.rating_type, rollup.score, func.sum(rollup.responses)),
+            rollup,
+            filters,
+            first,
+            last,
+        ).group_by(rollup.day, rollup.rating_type, rollup.score)
+    return [ScoreCount(*row) for row in session.execute(query)]
+
+
+def score_counts_by_touchpoint(session: Session, filters: ReportFilters) -> list[GroupedScoreCount]:
+    """Counted responses per touchpoint, survey, rating type and score over the filter's period."""
+    first, last = filters.date_from, filters.date_to
+    query: Select[*tuple[Any, ...]]
+    if filters.needs_raw_responses:
+        touchpoint = response_touchpoint_id()
+        rating = rating_type_of_response()
+        keys: Sequence[Any] = (touchpoint, SurveyVersion.survey_id, rating, Response.score)
+        query = _raw_scope(counted_responses(*keys, func.count()), filters, first, last)
+    else:
+        rollup = DailyScoreRollup
+        keys = (rollup.touchpoint_id, rollup.survey_id, rollup.rating_type, rollup.score)
+        summed: Select[*tuple[Any, ...]] = select(*keys, func.sum(rollup.responses))
+        query = _rollup_scope(summed, rollup, filters, first, last)
+    return [GroupedScoreCount(*row) for row in session.execute(query.group_by(*keys))]
+
+
+@dataclass(frozen=True)
+class TouchpointDayCount:
+    """Counted responses of one rating type giving ``score`` at a touchpoint on a UTC day."""
+
+    touchpoint_id: int | None
+    day: date
+    score: int
+    responses: int
+
+
+def daily_counts_by_touchpoint(
+    session: Session, filters: ReportFilters, rating_type: str
+) -> list[TouchpointDayCount]:
+    """Counts of one rating type per touchpoint, UTC day and score over the period (one query)."""
+    first, last = filters.date_from, filters.date_to
+    query: Select[*tuple[Any, ...]]
+    if filters.needs_raw_responses:
+        touchpoint, day = response_touchpoint_id(), utc_day(Response.started_at)
+        keys: Sequence[Any] = (touchpoint, day, Response.score)
+        query = _raw_scope(counted_responses(*keys, func.count()), filters, first, last)
+        query = query.where(rating_type_of_response() == rating_type)
+    else:
+        rollup = DailyScoreRollup
+        keys = (rollup.touchpoint_id, rollup.day, rollup.score)
+        summed: Select[*tuple[Any, ...]] = select(*keys, func.sum(rollup.responses))
+        query = _rollup_scope(summed, rollup, filters, first, last)
+        query = query.where(rollup.rating_type == rating_type)
+    return [TouchpointDayCount(*row) for row in session.execute(query.group_by(*keys))]
+
+
+def answered_interaction_figures(
+    session: Session, filters: ReportFilters, *aggregates: Any
+) -> list[tuple[Any, ...]]:
+    """``aggregates`` over the interactions behind counted responses, per touchpoint.
+
+    Reads the responses (operational facts live on interactions, not in the rollups); rows
+    are ``(touchpoint_id, *aggregates)`` for touchpoints with answered interactions.
+    """
+    touchpoint = response_touchpoint_id()
+    query = _raw_scope(
+        counted_responses(touchpoint, *aggregates), filters, filters.date_from, filters.date_to
+    ).where(Interaction.id.is_not(None))
+    return [tuple(row) for row in session.execute(query.group_by(touchpoint))]
+
+
+def responses_to_invitations(session: Session, filters: ReportFilters) -> int:
+    """Counted responses that answer an invitation (email, website) in the filter's period."""
+    if filters.needs_raw_responses:
+        query = _raw_scope(
+            counted_responses(func.count()), filters, filters.date_from, filters.date_to
+        )
+        query = query.where(Response.invitation_id.is_not(None))
+    else:
+        rollup = DailyScoreRollup
+        query = _rollup_scope(
+            select(func.coalesce(func.sum(rollup.responses), 0)),
+            rollup,
+            filters,
+            filters.date_from,
+            filters.date_to,
+        ).where(rollup.channel.in_(INVITED_CHANNELS))
+    return int(session.scalar(query) or 0)
+
+
+def delivered_count(session: Session, filters: ReportFilters) -> int:
+    """Invitations delivered (sent, not failed) in the filter's period, by their send day."""
+    if filters.needs_raw_responses:
+        query = delivered_invitations(func.count()).where(
+            Invitation.sent_at >= day_start(filters.date_from),
+            Invitation.sent_at < day_end(filters.date_to),
+        )
+        query = _dimension_filters(
+            query,
+            filters,
+            touchpoint=response_touchpoint_id(),
+            survey=SurveyVersion.survey_id,
+            channel=Invitation.channel,
+            locale=Invitation.locale,
+        )
+        query = query.where(
+            contact_attribute_matches(filters.attribute or "", filters.attribute_value or "")
+        )
+    else:
+        rollup = DailyDeliveryRollup
+        query = _rollup_scope(
+            select(func.coalesce(func.sum(rollup.delivered), 0)),
+            rollup,
+            filters,
+            filters.date_from,
+            filters.date_to,
+        )
+    return int(session.scalar(query) or 0)
+
+
+def _rollup_scope(
+    query: Select[*Ts],
+    rollup: type[DailyScoreRollup] | type[DailyDeliveryRollup],
+    filters: ReportFilters,
+    first: date,
+    last: date,
+) -> Select[*Ts]:
+    query = query.where(rollup.day >= first, rollup.day <= last)
+    return _dimension_filters(
+        query,
+        filters,
+        touchpoint=rollup.touchpoint_id,
+        survey=rollup.survey_id,
+        channel=rollup.channel,
+        locale=rollup.locale,
+    )
+
+
+def _raw_scope(query: Select[*Ts], filters: ReportFilters, first: date, last: date) -> Select[*Ts]:
+    query = query.where(
+        Response.started_at >= day_start(first), Response.started_at < day_end(last)
+    )
+    query = _dimension_filters(
+        query,
+        filters,
+        touchpoint=response_touchpoint_id(),
+        survey=SurveyVersion.survey_id,
+        channel=Response.channel,
+        locale=Response.locale,
+    )
+    if filters.attribute is not None:
+        query = query.where(
+            contact_attribute_matches(filters.attribute, filters.attribute_value or "")
+        )
+    return query
+
+
+def _dimension_filters(
+    query: Select[*Ts],
+    filters: ReportFilters,
+    *,
+    touchpoint: ColumnElement[Any] | Any,
+    survey: ColumnElement[Any] | Any,
+    channel: ColumnElement[Any] | Any,
+    locale: ColumnElement[Any] | Any,
+) -> Select[*Ts]:
+    if filters.touchpoint_id is not None:
+        query = query.where(touchpoint == filters.touchpoint_id)
+    if filters.team_id is not None:
+        query = query.where(touchpoint.in_(team_touchpoints(filters.team_id)))
+    if filters.survey_id is not None:
+        query = query.where(survey == filters.survey_id)
+    if filters.channel is not None:
+        query = query.where(channel == filters.channel.value)
+    if filters.locale is not None:
+        query = query.where(locale == filters.locale)
+    return query
