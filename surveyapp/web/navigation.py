@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -71,6 +71,9 @@ def init_navigation(app: Flask) -> None:
 
 def _my_open_case_count() -> int:
     """Open cases the signed-in user owns: the badge of the Cases entry, counted when shown."""
+    known = g.get("my_open_case_count")  # the inbox counted them already
+    if known is not None:
+        return int(known)
     return inbox.count_mine(request_session(), current_user.id)
 
 

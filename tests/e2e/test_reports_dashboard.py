@@ -38,7 +38,7 @@ def test_changing_the_touchpoint_filter_changes_the_figures(
     page: Page, live_app: Flask, make_staff: MakeStaff, axe: Axe
 ) -> None:
     touchpoint = _seed_answers(live_app)
-    sign_in(page, make_staff(role=Role.MANAGER))
+    sign_in(page, make_staff(role=Role.CX_OWNER))
 
     page.goto(JUNE_2025)
     nps_tile = page.locator('[data-metric="nps"]')

@@ -30,6 +30,7 @@ from tests.factories import (
     make_user,
     make_web_site,
 )
+from tests.web.cases.samples import make_recovery_samples
 
 # Reachable without signing in; everything else must carry a staff section.
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.language"}
@@ -65,6 +66,7 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
     case = make_case(session, response, team=team)
     cause = make_root_cause(session)
     site, _ = make_web_site(session)
+    playbook, goodwill = make_recovery_samples(session, case, at)
     session.commit()
     return {
         "user_id": sample_user_id,
@@ -86,6 +88,8 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
         "scope": "surveys",
         "scope_id": survey.id,
         "site_id": site.id,
+        "playbook_id": playbook.id,
+        "goodwill_id": goodwill.id,
     }
 
 

@@ -42,9 +42,14 @@ def test_rows_show_due_times_overdue_and_closed_cases(
     assert late is not None
     assert done is not None
     done.status = CaseStatus.RESOLVED
+    done.owner_id = late.owner_id = setup.manager.id
     session.commit()
     auth.login(setup.manager.email)
     page = client.get("/cases/?view=team", headers=ENGLISH).get_data(as_text=True)
+    # The navigation's badge counts the manager's one open case, as the "Mine" tab does.
+    badge = '1<span class="visually-hidden"> open cases are yours</span>'
+    assert badge in page
+    assert 'data-count="mine">1<' in page
     assert f'data-case="{late.id}"' in page
     assert f'data-case="{done.id}"' not in page  # open cases only by default
     assert "overdue</span>" not in page

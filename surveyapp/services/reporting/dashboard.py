@@ -162,8 +162,8 @@ def weekly_by_touchpoint(
     responses for a contact attribute filter).
     """
     weekly: dict[tuple[int | None, date], dict[int, int]] = {}
-    for count in queries.daily_counts_by_touchpoint(session, filters, rating.value):
-        histogram = weekly.setdefault((count.touchpoint_id, week_start(count.day)), {})
+    for count in queries.weekly_counts_by_touchpoint(session, filters, rating.value):
+        histogram = weekly.setdefault((count.touchpoint_id, count.week_start), {})
         histogram[count.score] = histogram.get(count.score, 0) + count.responses
     keys = sorted(weekly, key=lambda key: (key[0] is None, key[0] or 0, key[1]))
     return [TouchpointWeek(key[0], key[1], headline(rating, weekly[key])) for key in keys]

@@ -8,7 +8,7 @@ a report never disagrees with the page it was downloaded from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session
 from surveyapp.domain.case_states import OPEN_STATUSES
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
-from surveyapp.domain.roles import Role
 from surveyapp.domain.scoring import NpsCategory, QuestionType
 from surveyapp.domain.survey_definition import from_document
 from surveyapp.models import Case, Response, SurveyVersion, Team, Touchpoint, User
-from surveyapp.services.errors import PermissionDenied
 from surveyapp.services.mail.rendering import catalogue_locale, translate
 from surveyapp.services.reporting import exports
 from surveyapp.services.reporting.dashboard import DashboardSummary, dashboard_summary
@@ -31,13 +29,9 @@ from surveyapp.services.reporting.filters import ReportFilters
 from surveyapp.services.reporting.pdf import render_pdf
 from surveyapp.services.reporting.report_charts import report_charts
 
-# Roles that see only the teams they belong to (DESIGN.md §2: a manager works their team).
-TEAM_BOUND_ROLES = frozenset({Role.MANAGER, Role.AGENT})
 VERBATIMS_PER_SIDE = 3
 VERBATIM_LENGTH = 400
 CASES_LISTED = 10
-# The team filter of a team-bound user in no team: no team has this id, so nothing matches.
-NO_TEAM = 0
 TEMPLATE = "feedback.html"
 
 
@@ -84,28 +78,6 @@ class ReportContent:
     promoters: tuple[Verbatim, ...]
     generated_at: datetime
     timezone: str
-
-
-def scoped_filters(session: Session, actor: User, filters: ReportFilters) -> ReportFilters:
-    """``filters`` as ``actor`` may see them: managers and agents only their teams' data.
-
-    A team-bound user who names no team or touchpoint gets their first team (by name); one in
-    no team gets ``NO_TEAM``, which matches nothing (an empty report, not an error page).
-    Naming a team or touchpoint that is not theirs raises ``PermissionDenied``. Other roles
-    see everything. Reads only.
-    """
-    if actor.role not in TEAM_BOUND_ROLES:
-        return filters
-    team_ids = [team.id for team in actor.teams]  # ordered by name
-    if filters.touchpoint_id is not None:
-        touchpoint = session.get(Touchpoint, filters.touchpoint_id)
-        if touchpoint is None or touchpoint.team_id not in team_ids:
-            raise PermissionDenied(N_("You may see the reports of your own teams only."))
-    if filters.team_id is not None and filters.team_id not in team_ids:
-        raise PermissionDenied(N_("You may see the reports of your own teams only."))
-    if filters.team_id is not None or filters.touchpoint_id is not None:
-        return filters
-    return replace(filters, team_id=team_ids[0] if team_ids else NO_TEAM)
 
 
 def report_title(session: Session, filters: ReportFilters, *, locale: str) -> str:

@@ -43,6 +43,25 @@ def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> s
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
 
 
+class week_monday(FunctionElement[date]):  # noqa: N801 -- reads as the SQL function it renders
+    """The Monday starting the ISO week of a date column (weeks start on Monday)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "week_monday"
+
+
+@compiles(week_monday, "sqlite")
+def _week_monday_sqlite(element: week_monday, compiler: SQLCompiler, **kw: Any) -> str:
+    # Six days back, then forward to the next Monday: the Monday on or before the day.
+    return f"date({compiler.process(element.clauses, **kw)}, '-6 days', 'weekday 1')"
+
+
+@compiles(week_monday, "postgresql")
+def _week_monday_postgresql(element: week_monday, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
 def day_start(day: date) -> datetime:
     """Midnight UTC at the start of ``day``."""
     return datetime.combine(day, time.min, tzinfo=UTC)

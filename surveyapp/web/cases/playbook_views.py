@@ -29,12 +29,24 @@ def playbooks_index() -> Any:
     )
 
 
-@bp.route("/playbooks/new", methods=["GET", "POST"], defaults={"playbook_id": None})
+@bp.route("/playbooks/new", methods=["GET", "POST"])
+@staff_view("cases")
+@edits_settings
+def new_playbook() -> Any:
+    """Create a playbook."""
+    return _playbook_page(None)
+
+
 @bp.route("/playbooks/<int:playbook_id>", methods=["GET", "POST"])
 @staff_view("cases")
 @edits_settings
-def playbook(playbook_id: int | None) -> Any:
-    """Create or change a playbook."""
+def playbook(playbook_id: int) -> Any:
+    """Change a playbook."""
+    return _playbook_page(playbook_id)
+
+
+def _playbook_page(playbook_id: int | None) -> Any:
+    """The playbook form: validate, save, or show it again with its messages."""
     db = request_session()
     current = playbooks.get_playbook(db, playbook_id) if playbook_id is not None else None
     form = PlaybookForm()

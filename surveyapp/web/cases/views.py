@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from babel.dates import format_datetime
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,6 +55,7 @@ def index() -> Any:
     page_number = max(request.args.get("page", 1, type=int) or 1, 1)
     filters = form.to_filters(view, page_number) if form.validate() else None
     overview = inbox_overview.overview(db, filters, user=current_user, now=clock().now())
+    g.my_open_case_count = overview.counts[InboxView.MINE]  # the navigation's badge
     bulk = BulkAssignForm()
     bulk.owner_id.choices = assignee_choices(overview.assignees, nobody=_l("Nobody (unassign)"))
     html = render_template(

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from surveyapp.runtime import get_runtime
 from surveyapp.services.errors import ValidationFailed
-from surveyapp.services.reporting import exports, report_content
+from surveyapp.services.reporting import access, exports, report_content
 from surveyapp.services.reporting.filters import ReportFilters, parse_filters
 from surveyapp.web.decorators import staff_view
 from surveyapp.web.errors import render_error
@@ -76,7 +76,7 @@ def _filters() -> ReportFilters | Any:
     except ValidationFailed as error:
         reasons = " ".join(gettext(message) for message in error.field_errors.values())
         return render_error(422, f"{gettext(error.message)} {reasons}".strip())
-    return report_content.scoped_filters(request_session(), current_user, filters)
+    return access.scoped_filters(request_session(), current_user, filters)
 
 
 def _streamed(

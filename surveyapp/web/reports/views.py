@@ -11,7 +11,7 @@ from flask_login import current_user
 from surveyapp.domain.roles import Role
 from surveyapp.services import responses
 from surveyapp.services.errors import ValidationFailed
-from surveyapp.services.reporting import dashboard, improvements, journey, review
+from surveyapp.services.reporting import access, dashboard, improvements, journey, review
 from surveyapp.services.reporting.choices import ReportChoices, report_choices
 from surveyapp.services.reporting.drilldown import drilldown_filters
 from surveyapp.services.reporting.filters import ReportFilters, default_filters, parse_filters
@@ -42,8 +42,17 @@ HELPERS = {
 }
 
 
+def _choices() -> ReportChoices:
+    """What the filters offer the signed-in user: managers and agents only their teams."""
+    return access.visible_choices(report_choices(request_session()), current_user)
+
+
 def _filters(choices: ReportChoices) -> tuple[ReportFilterForm, ReportFilters | None]:
-    """The filter form and the filters it holds (``None`` with errors shown on the form)."""
+    """The filter form and the filters it holds (``None`` with errors shown on the form).
+
+    Managers and agents are narrowed to their teams (their first team when they name none);
+    naming another team's team or touchpoint is refused with 403.
+    """
     form = ReportFilterForm(request.args, choices=choices)
     today = clock().now().date()
     try:
@@ -52,6 +61,7 @@ def _filters(choices: ReportChoices) -> tuple[ReportFilterForm, ReportFilters | 
         form.apply_service_errors(error)
         form.show(default_filters(today))
         return form, None
+    filters = access.scoped_filters(request_session(), current_user, filters)
     form.show(filters)
     return form, filters
 
@@ -61,7 +71,7 @@ def _filters(choices: ReportChoices) -> tuple[ReportFilterForm, ReportFilters | 
 def index() -> Any:
     """The dashboard: KPIs with change and significance, trends, distribution, loop metrics."""
     db = request_session()
-    form, filters = _filters(report_choices(db))
+    form, filters = _filters(_choices())
     summary = dashboard.dashboard_summary(db, filters, clock=clock()) if filters else None
     html = render_template(
         "staff/reports/dashboard.html",
@@ -78,7 +88,8 @@ def index() -> Any:
 def drilldown() -> Any:
     """The responses behind a figure of the dashboard (same filters, one rating, one score)."""
     db = request_session()
-    form, filters = _filters(report_choices(db))
+    choices = _choices()
+    form, filters = _filters(choices)
     page = None
     rating = request.args.get("rating") or None
     score = request.args.get("score", type=int)
@@ -88,7 +99,7 @@ def drilldown() -> Any:
             drilldown_filters(filters, rating_type=rating, score=score),
             cursor=request.args.get("cursor") or None,
         )
-    names = {survey.id: survey.name for survey in report_choices(db).surveys}
+    names = {survey.id: survey.name for survey in choices.surveys}
     rows = response_rows(page.items, names) if page else []
     html = render_template(
         "staff/reports/drilldown.html",
@@ -109,7 +120,7 @@ def drilldown() -> Any:
 def journey_page() -> Any:
     """Scores per journey stage and touchpoint next to the interactions' operational facts."""
     db = request_session()
-    form, filters = _filters(report_choices(db))
+    form, filters = _filters(_choices())
     view = journey.journey_view(db, filters) if filters else None
     html = render_template("staff/reports/journey.html", form=form, view=view, **HELPERS)
     return html, 200 if view else 400
@@ -151,7 +162,7 @@ def improvements_page() -> Any:
 def review_page() -> Any:
     """The latest 20 answers with comments of a team or touchpoint: customers' own words."""
     db = request_session()
-    choices = report_choices(db)
+    choices = _choices()
     form, filters = _filters(choices)
     items = review.latest_comments(
         db,

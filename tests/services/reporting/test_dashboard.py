@@ -186,3 +186,11 @@ def test_weekly_nps_per_touchpoint_table(scene: Scene, session: Session, clock: 
         (scene.support.id, date(2026, 2, 9)): -100,
         (scene.billing.id, date(2026, 2, 9)): 0,
     }
+    scene.answer(scene.support, 10, date(2026, 2, 12), attributes={"plan": "pro"})
+    pro = ReportFilters(**{**FEBRUARY.__dict__, "attribute": "plan", "attribute_value": "pro"})
+    (only,) = weekly_by_touchpoint(session, pro)  # read from the responses
+    assert (only.touchpoint_id, only.week_start, only.result.n) == (
+        scene.support.id,
+        date(2026, 2, 9),
+        1,
+    )

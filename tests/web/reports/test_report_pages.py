@@ -44,7 +44,7 @@ def _kpi_value(page: str, metric: str) -> str:
 def test_dashboard_shows_nps_per_touchpoint(
     client: FlaskClient, auth: AuthActions, scene: Scene
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)
 
     everything = client.get(f"/reports/?{FEBRUARY}").get_data(as_text=True)
     support = client.get(f"/reports/?{FEBRUARY}&touchpoint_id={scene.support.id}")
@@ -54,6 +54,23 @@ def test_dashboard_shows_nps_per_touchpoint(
     assert "Small sample (fewer than 30)" in everything
     assert 'role="img"' in everything
     assert "Data table" in everything
+
+
+def test_a_manager_sees_only_their_teams_figures(
+    client: FlaskClient, auth: AuthActions, scene: Scene, session: Session
+) -> None:
+    manager = auth.login_as(Role.MANAGER)
+    manager.teams.append(scene.team)
+    session.commit()
+
+    page = client.get(f"/reports/?{FEBRUARY}").get_data(as_text=True)
+    review = client.get("/reports/review").get_data(as_text=True)
+    foreign = client.get(f"/reports/?{FEBRUARY}&touchpoint_id={scene.billing.id}")
+
+    assert _kpi_value(page, "nps") == "50.0"  # the team's support answers only
+    assert scene.billing.name not in page  # not offered as a filter either
+    assert "Invoice was wrong" not in review
+    assert foreign.status_code == 403
 
 
 def test_bad_filters_re_render_with_messages(
@@ -72,7 +89,7 @@ def test_bad_filters_re_render_with_messages(
 def test_drilldown_lists_exactly_the_responses_behind_a_score(
     client: FlaskClient, auth: AuthActions, scene: Scene
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)
 
     page = client.get(f"/reports/responses?{FEBRUARY}&rating=nps&score=10").get_data(as_text=True)
     team = client.get(f"/reports/responses?{FEBRUARY}&team_id={scene.team.id}").get_data(
@@ -166,7 +183,7 @@ def test_managers_read_the_log_but_cannot_write(
 def test_review_lists_the_latest_comments_of_a_team(
     client: FlaskClient, auth: AuthActions, scene: Scene
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)
 
     page = client.get(f"/reports/review?team_id={scene.team.id}").get_data(as_text=True)
     everyone = client.get("/reports/review").get_data(as_text=True)
@@ -192,7 +209,7 @@ def test_journey_shows_answers_without_a_touchpoint_apart(
 def test_dashboard_queries_do_not_grow_with_the_answers(
     client: FlaskClient, auth: AuthActions, scene: Scene, session: Session, clock: FixedClock
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)
     connection = session.connection()
     statements: list[str] = []
 
