@@ -37,8 +37,19 @@ class Moments:
         return Z_95 * math.sqrt(self.variance / self.n)
 
 
+class SampledFigure:
+    """A figure from ``n`` answers, marked small below ``SMALL_SAMPLE`` (DESIGN.md §6)."""
+
+    n: int
+
+    @property
+    def small(self) -> bool:
+        """Whether fewer than ``SMALL_SAMPLE`` answers stand behind the figure."""
+        return self.n < SMALL_SAMPLE
+
+
 @dataclass(frozen=True)
-class NpsResult:
+class NpsResult(SampledFigure):
     """NPS (-100..100) with its 95 % margin, the counts behind it, and the small-sample mark."""
 
     value: float | None
@@ -49,14 +60,9 @@ class NpsResult:
     detractors: int
     moments: Moments
 
-    @property
-    def small(self) -> bool:
-        """Whether fewer than ``SMALL_SAMPLE`` answers stand behind the figure."""
-        return self.n < SMALL_SAMPLE
-
 
 @dataclass(frozen=True)
-class CsatResult:
+class CsatResult(SampledFigure):
     """CSAT: percent satisfied (4-5 of 1-5) with its 95 % margin, and the mean score."""
 
     value: float | None
@@ -65,14 +71,9 @@ class CsatResult:
     n: int
     moments: Moments
 
-    @property
-    def small(self) -> bool:
-        """Whether fewer than ``SMALL_SAMPLE`` answers stand behind the figure."""
-        return self.n < SMALL_SAMPLE
-
 
 @dataclass(frozen=True)
-class CesResult:
+class CesResult(SampledFigure):
     """CES 2.0: the mean (1-7) with its 95 % margin, and the percent "easy" (5-7)."""
 
     value: float | None
@@ -80,11 +81,6 @@ class CesResult:
     share_easy: float | None
     n: int
     moments: Moments
-
-    @property
-    def small(self) -> bool:
-        """Whether fewer than ``SMALL_SAMPLE`` answers stand behind the figure."""
-        return self.n < SMALL_SAMPLE
 
 
 @dataclass(frozen=True)

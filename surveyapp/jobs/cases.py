@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
 
-from surveyapp.jobs.dispatch import settings_for
+from surveyapp.jobs.dispatch import with_transport
 from surveyapp.runtime import get_runtime
 from surveyapp.services._db import session_scope
 from surveyapp.services.cases import digest, escalation, kudos, resurvey, sending
-from surveyapp.services.mail.outbox import open_transport
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +26,7 @@ def escalate(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> 
 
 def send_mail(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
     """Send due case mail through the configured transport (SMTP or the built-in outbox)."""
-    runtime = get_runtime(app)
-    transport = open_transport(
-        runtime.config.smtp_url, session_factory=runtime.session_factory, clock=runtime.clock
-    )
-    try:
-        counts = sending.send_due_case_mail(
-            runtime.session_factory,
-            transport,
-            settings=settings_for(runtime.config, worker_id),
-            clock=runtime.clock,
-        )
-    finally:
-        transport.close()
+    counts = with_transport(app, worker_id, sending.send_due_case_mail)
     if counts:
         log.info("Case mail (%s): %s", mode, dict(counts))
 
@@ -56,25 +42,9 @@ def plan_resurveys(app: Flask, *, worker_id: str, mode: str, started_at: datetim
 
 def send_kudos(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
     """Mail new kudos to their agents and the agents' managers."""
-    _with_transport(app, worker_id, kudos.send_kudos_mail)
+    with_transport(app, worker_id, kudos.send_kudos_mail)
 
 
 def send_digests(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:
     """Send each person's daily digest once their local day reached the digest hour."""
-    _with_transport(app, worker_id, digest.send_daily_digests)
-
-
-def _with_transport(app: Flask, worker_id: str, sender: Callable[..., int]) -> None:
-    runtime = get_runtime(app)
-    transport = open_transport(
-        runtime.config.smtp_url, session_factory=runtime.session_factory, clock=runtime.clock
-    )
-    try:
-        sender(
-            runtime.session_factory,
-            transport,
-            settings=settings_for(runtime.config, worker_id),
-            clock=runtime.clock,
-        )
-    finally:
-        transport.close()
+    with_transport(app, worker_id, digest.send_daily_digests)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import Flask
 
@@ -14,6 +16,7 @@ from surveyapp.services.dispatch import sending
 from surveyapp.services.mail.outbox import open_transport
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Set on SIGTERM: the message in flight finishes, unstarted claims are given back.
 _stop_requested = threading.Event()
@@ -38,6 +41,23 @@ def settings_for(config: Config, worker_id: str) -> sending.DispatchSettings:
         lease=timedelta(seconds=config.dispatch_lease_seconds),
         max_attempts=config.dispatch_max_attempts,
     )
+
+
+def with_transport(app: Flask, worker_id: str, sender: Callable[..., T]) -> T:
+    """Run a mail-sending service with this installation's transport, closed afterwards."""
+    runtime = get_runtime(app)
+    transport = open_transport(
+        runtime.config.smtp_url, session_factory=runtime.session_factory, clock=runtime.clock
+    )
+    try:
+        return sender(
+            runtime.session_factory,
+            transport,
+            settings=settings_for(runtime.config, worker_id),
+            clock=runtime.clock,
+        )
+    finally:
+        transport.close()
 
 
 def send_due(app: Flask, *, worker_id: str, mode: str, started_at: datetime) -> None:

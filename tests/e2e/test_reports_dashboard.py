@@ -17,19 +17,20 @@ from tests.services.reporting.scene import make_scene
 
 pytestmark = pytest.mark.e2e
 
-# A month no other browser test writes answers in.
+# Months no other browser test writes answers in: one per test, as the live app is shared.
 JUNE_2025 = "/reports/?date_from=2025-06-01&date_to=2025-06-30"
+JULY_2025 = "/reports/?date_from=2025-07-01&date_to=2025-07-31"
 
 
-def _seed_answers(app: Flask) -> str:
+def _seed_answers(app: Flask, month: int) -> str:
     """NPS 0 over both touchpoints, 50 at the support touchpoint; its name is returned."""
     runtime = get_runtime(app)
     with session_scope(runtime.session_factory) as session:
         scene = make_scene(session)
         for score in (10, 10, 9, 3):
-            scene.answer(scene.support, score, date(2025, 6, 3), comment="Quick and friendly")
+            scene.answer(scene.support, score, date(2025, month, 3), comment="Quick and friendly")
         for score in (0, 1, 8):
-            scene.answer(scene.billing, score, date(2025, 6, 4))
+            scene.answer(scene.billing, score, date(2025, month, 4))
         rollups.rebuild_rollups(session, clock=runtime.clock)
         return scene.support.name
 
@@ -37,7 +38,7 @@ def _seed_answers(app: Flask) -> str:
 def test_changing_the_touchpoint_filter_changes_the_figures(
     page: Page, live_app: Flask, make_staff: MakeStaff, axe: Axe
 ) -> None:
-    touchpoint = _seed_answers(live_app)
+    touchpoint = _seed_answers(live_app, 6)
     sign_in(page, make_staff(role=Role.CX_OWNER))
 
     page.goto(JUNE_2025)
@@ -64,10 +65,10 @@ def test_changing_the_touchpoint_filter_changes_the_figures(
 def test_dashboard_fits_a_phone_and_passes_axe(
     phone_page: Page, live_app: Flask, make_staff: MakeStaff, axe: Axe
 ) -> None:
-    _seed_answers(live_app)
+    _seed_answers(live_app, 7)
     sign_in(phone_page, make_staff(role=Role.CX_OWNER))
 
-    phone_page.goto(JUNE_2025)
+    phone_page.goto(JULY_2025)
 
     expect(phone_page.locator('[data-metric="nps"]')).to_be_visible()
     overflow = phone_page.evaluate(
