@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("delivered", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_daily_deliveries")),
     )
     op.create_index(

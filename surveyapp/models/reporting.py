@@ -48,7 +48,8 @@ class DailyScoreRollup(Base):
 
 
 class DailyDeliveryRollup(Base):
-    """How many invitations were delivered (sent, not failed) on one UTC day, per dimension."""
+    """Invitations delivered (sent, not failed) on one UTC day per dimension, and how many of
+    them have been answered since (the response rate's cohort: DESIGN.md §6)."""
 
     __tablename__ = "report_daily_deliveries"
     __table_args__ = (
@@ -63,6 +64,7 @@ class DailyDeliveryRollup(Base):
     channel: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8))
     delivered: Mapped[int]
+    answered: Mapped[int]
 
 
 class RollupState(Base):

@@ -45,6 +45,8 @@ PARTIAL_SHARE = 0.04  # rated, then left before the follow-up questions
 COMMENT_SHARE = {True: 0.6, False: 0.3}  # by whether the respondent is unhappy
 CONTACT_YES, CONTACT_NO = 0.3, 0.3  # the rest leave the contact question unanswered
 INVITATION_LIFETIME = timedelta(days=30)
+# Sent invitations nobody answered per answered one: the demo shows a response rate near 1 in 3.
+UNANSWERED_PER_ANSWER = 2
 # Answers arrive mostly in the daytime (UTC hours 0-23).
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 9, 8, 9, 10, 10, 9, 8, 8, 7, 6, 4, 3, 2)
 
@@ -115,6 +117,7 @@ def _insert_responses(
     invitation_ids = _insert_invitations(session, version, emailed, rng)
     for row, invitation_id in zip(emailed, invitation_ids, strict=True):
         row["invitation_id"] = invitation_id
+    _insert_unanswered_invitations(session, version, emailed, rng, now=now)
     session.execute(insert(Response), [{**row, "survey_version_id": version.id} for row in answers])
     return len(answers)
 
@@ -146,6 +149,37 @@ def _insert_invitations(
         return []
     returning = insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True)
     return session.scalars(returning, rows).all()
+
+
+def _insert_unanswered_invitations(
+    session: Session,
+    version: SurveyVersion,
+    answers: Sequence[dict[str, Any]],
+    rng: random.Random,
+    *,
+    now: datetime,
+) -> None:
+    """Invitations nobody answered, sent around the answered ones: a realistic response rate."""
+    rows = []
+    for answer in answers:
+        for _ in range(UNANSWERED_PER_ANSWER):
+            sent_at = answer["started_at"] - timedelta(minutes=rng.randrange(5, 3 * 24 * 60))
+            expires_at = sent_at + INVITATION_LIFETIME
+            rows.append(
+                {
+                    "token_hash": hash_token(generate_token()),
+                    "survey_version_id": version.id,
+                    "channel": Channel.EMAIL,
+                    "locale": answer["locale"],
+                    "state": InvitationState.EXPIRED if expires_at <= now else InvitationState.SENT,
+                    "send_at": sent_at,
+                    "sent_at": sent_at,
+                    "created_at": sent_at,
+                    "expires_at": expires_at,
+                }
+            )
+    if rows:
+        session.execute(insert(Invitation), rows)
 
 
 def _answer(

@@ -155,7 +155,12 @@ def _upsert_contacts(
         contact.updated_at = now
     session.flush()
     _insert_rows(session, Contact, fresh)
-    return _contacts_by_external_id(session, list(wanted))
+    # Only the new rows need reading back: the others are the objects updated above.
+    stored = {external_id: by_id[external_id] for external_id in wanted if external_id in by_id}
+    if fresh:
+        new_ids = [contact.external_id for contact in fresh]
+        stored.update(_contacts_by_external_id(session, new_ids))
+    return stored
 
 
 def _contacts_by_external_id(session: Session, external_ids: list[str]) -> dict[str, Contact]:
@@ -172,9 +177,13 @@ def _insert_rows(session: Session, model: type[Base], objects: Sequence[Base]) -
 
 
 def _rows(model: type[Base], objects: Sequence[Base]) -> list[dict[str, Any]]:
-    """Every column but the id of each object, so all rows have one shape."""
+    """Every column but the id of each object, so all rows have one shape.
+
+    Read from the objects' ``__dict__``: these are transient objects, whose unset attributes
+    read as ``None`` either way, and the instrumented getters cost a tenth of a batch.
+    """
     columns = [c.key for c in cast(Table, model.__table__).columns if c.key != "id"]
-    return [{name: getattr(obj, name) for name in columns} for obj in objects]
+    return [{name: vars(obj).get(name) for name in columns} for obj in objects]
 
 
 def _insert_interactions(

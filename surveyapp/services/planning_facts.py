@@ -59,6 +59,15 @@ _ASKED_TODAY = select(func.count()).where(
     Invitation.state.in_(ASKED_STATES),
     Invitation.created_at >= bindparam("day_start"),
 )
+_ASKED_TODAY_BY_RULE = (
+    select(Invitation.trigger_rule_id, func.count())
+    .where(
+        Invitation.trigger_rule_id.in_(bindparam("ids", expanding=True)),
+        Invitation.state.in_(ASKED_STATES),
+        Invitation.created_at >= bindparam("day_start"),
+    )
+    .group_by(Invitation.trigger_rule_id)
+)
 # Website decisions count daily caps on a plain connection (services/embed/facts.py).
 ASKED_TODAY = _ASKED_TODAY
 
@@ -200,6 +209,8 @@ class BatchFacts:
         """How many invitations the rule queued since ``day_start`` (batch included)."""
         key = (rule_id, day_start)
         if key not in self._today:
+            self._load_today(day_start)
+        if key not in self._today:  # a rule not active when the batch began
             self._today[key] = QueryFacts(self._session).asked_today(rule_id, day_start)
         return self._today[key]
 
@@ -215,6 +226,20 @@ class BatchFacts:
             self._last_any[contact_id] = _later(self._last_any.get(contact_id), invitation.send_at)
             pair = (contact_id, survey_id)
             self._last_survey[pair] = _later(self._last_survey.get(pair), invitation.send_at)
+
+    def _load_today(self, day_start: datetime) -> None:
+        """Every active rule's count since ``day_start`` in one query (not one per rule)."""
+        rule_ids = sorted({rule.id for rules in self._rules.values() for rule in rules})
+        counts = dict.fromkeys(rule_ids, 0)
+        if rule_ids:
+            rows = self._session.execute(
+                _ASKED_TODAY_BY_RULE, {"day_start": day_start, "ids": rule_ids}
+            )
+            for rule_id, count in rows.tuples():
+                if rule_id is not None:
+                    counts[rule_id] = count
+        for rule_id, count in counts.items():
+            self._today.setdefault((rule_id, day_start), count)
 
     def _load_ledgers(self, ids: list[int]) -> dict[int, list[LedgerEntry]]:
         ledgers: dict[int, list[LedgerEntry]] = defaultdict(list)

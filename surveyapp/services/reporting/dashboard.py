@@ -119,8 +119,7 @@ def dashboard_summary(
     previous_counts = [count for count in counts if count.day < filters.date_from]
     kpis = _kpis(current_counts, previous_counts)
     shown = tuple(kpi.rating_type for kpi in kpis)
-    delivered = queries.delivered_count(session, filters)
-    answered = queries.responses_to_invitations(session, filters)
+    delivered, answered = queries.delivered_and_answered(session, filters)
     logged = improvements.list_improvements(
         session,
         touchpoint_id=filters.touchpoint_id,

@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import (
-    Channel,
     DailyDeliveryRollup,
     DailyScoreRollup,
     Interaction,
@@ -26,6 +25,7 @@ from surveyapp.models import (
 )
 from surveyapp.services.reporting.filters import ReportFilters
 from surveyapp.services.reporting.scope import (
+    answered_response_id,
     contact_attribute_matches,
     counted_responses,
     day_end,
@@ -39,9 +39,6 @@ from surveyapp.services.reporting.scope import (
 )
 
 Ts = TypeVarTuple("Ts")
-
-# Channels whose responses answer an invitation (the numerator of the response rate).
-INVITED_CHANNELS = (Channel.EMAIL.value, Channel.WEB.value)
 
 
 @dataclass(frozen=True)
@@ -158,29 +155,14 @@ def answered_interaction_figures(
     return [tuple(row) for row in session.execute(query.group_by(touchpoint))]
 
 
-def responses_to_invitations(session: Session, filters: ReportFilters) -> int:
-    """Counted responses that answer an invitation (email, website) in the filter's period."""
-    if filters.needs_raw_responses:
-        query = _raw_scope(
-            counted_responses(func.count()), filters, filters.date_from, filters.date_to
-        )
-        query = query.where(Response.invitation_id.is_not(None))
-    else:
-        rollup = DailyScoreRollup
-        query = _rollup_scope(
-            select(func.coalesce(func.sum(rollup.responses), 0)),
-            rollup,
-            filters,
-            filters.date_from,
-            filters.date_to,
-        ).where(rollup.channel.in_(INVITED_CHANNELS))
-    return int(session.scalar(query) or 0)
+def delivered_and_answered(session: Session, filters: ReportFilters) -> tuple[int, int]:
+    """Invitations delivered (sent, not failed) in the filter's period, and how many answered.
 
-
-def delivered_count(session: Session, filters: ReportFilters) -> int:
-    """Invitations delivered (sent, not failed) in the filter's period, by their send day."""
+    Counted by the invitations' send day: the response rate's numerator and denominator
+    describe the same invitations, so the rate never passes 100 %.
+    """
     if filters.needs_raw_responses:
-        query = delivered_invitations(func.count()).where(
+        query = delivered_invitations(func.count(), func.count(answered_response_id())).where(
             Invitation.sent_at >= day_start(filters.date_from),
             Invitation.sent_at < day_end(filters.date_to),
         )
@@ -195,16 +177,21 @@ def delivered_count(session: Session, filters: ReportFilters) -> int:
         query = query.where(
             contact_attribute_matches(filters.attribute or "", filters.attribute_value or "")
         )
-    else:
-        rollup = DailyDeliveryRollup
-        query = _rollup_scope(
-            select(func.coalesce(func.sum(rollup.delivered), 0)),
-            rollup,
-            filters,
-            filters.date_from,
-            filters.date_to,
-        )
-    return int(session.scalar(query) or 0)
+        delivered, answered = session.execute(query).one()
+        return int(delivered), int(answered)
+    rollup = DailyDeliveryRollup
+    totals = _rollup_scope(
+        select(
+            func.coalesce(func.sum(rollup.delivered), 0),
+            func.coalesce(func.sum(rollup.answered), 0),
+        ),
+        rollup,
+        filters,
+        filters.date_from,
+        filters.date_to,
+    )
+    delivered, answered = session.execute(totals).one()
+    return int(delivered), int(answered)
 
 
 def _rollup_scope(

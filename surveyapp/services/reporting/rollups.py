@@ -25,6 +25,7 @@ from surveyapp.models import (
 )
 from surveyapp.services._db import plan_for_values
 from surveyapp.services.reporting.scope import (
+    answered_response_id,
     counted_responses,
     day_end,
     day_start,
@@ -158,8 +159,17 @@ def _changed_response_days(session: Session, watermark: datetime) -> list[date]:
 
 
 def _changed_delivery_days(session: Session, watermark: datetime) -> list[date]:
-    query = select(Invitation.sent_at).where(Invitation.sent_at >= watermark - SETTLING_TIME)
-    return sorted({stamp.date() for stamp in session.scalars(query) if stamp is not None})
+    # A delivery day changes when an invitation is sent, and again when one sent that day is
+    # answered (its response counts in the day's ``answered``).
+    since = watermark - SETTLING_TIME
+    sent = select(Invitation.sent_at).where(Invitation.sent_at >= since)
+    answered = (
+        select(Invitation.sent_at)
+        .join(Response, Response.invitation_id == Invitation.id)
+        .where(Response.updated_at >= since)
+    )
+    stamps = [*session.scalars(sent), *session.scalars(answered)]
+    return sorted({stamp.date() for stamp in stamps if stamp is not None})
 
 
 def _rebuild_score_days(session: Session, first: date, last: date) -> None:
@@ -201,12 +211,18 @@ def _rebuild_delivery_days(session: Session, first: date, last: date) -> None:
     locale = func.coalesce(Invitation.locale, "")
     source = (
         delivered_invitations(
-            day, touchpoint, SurveyVersion.survey_id, Invitation.channel, locale, func.count()
+            day,
+            touchpoint,
+            SurveyVersion.survey_id,
+            Invitation.channel,
+            locale,
+            func.count(),
+            func.count(answered_response_id()),
         )
         .where(Invitation.sent_at >= day_start(first), Invitation.sent_at < day_end(last))
         .group_by(day, touchpoint, SurveyVersion.survey_id, Invitation.channel, locale)
     )
-    columns = ["day", "touchpoint_id", "survey_id", "channel", "locale", "delivered"]
+    columns = ["day", "touchpoint_id", "survey_id", "channel", "locale", "delivered", "answered"]
     session.execute(insert(DailyDeliveryRollup).from_select(columns, source))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, case, func, select
+from sqlalchemy import Date, Select, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -110,15 +110,32 @@ DELIVERED_STATES = (InvitationState.SENT, InvitationState.ANSWERED, InvitationSt
 
 
 def delivered_invitations(*columns: Any) -> Select[Any]:
-    """``columns`` of delivered invitations (sent, not failed), joined to their touchpoint."""
+    """``columns`` of delivered invitations (sent, not failed), joined to their touchpoint.
+
+    Each row carries its counted response, if any (one response per invitation at most), so
+    ``func.count(answered_response_id())`` counts the answered ones.
+    """
     return (
         select(*columns)
         .select_from(Invitation)
         .join(SurveyVersion, Invitation.survey_version_id == SurveyVersion.id)
         .outerjoin(Interaction, Invitation.interaction_id == Interaction.id)
         .outerjoin(TriggerRule, Invitation.trigger_rule_id == TriggerRule.id)
+        .outerjoin(
+            Response,
+            and_(
+                Response.invitation_id == Invitation.id,
+                Response.status != ResponseStatus.VOIDED,
+                Response.score.is_not(None),
+            ),
+        )
         .where(Invitation.sent_at.is_not(None), Invitation.state.in_(DELIVERED_STATES))
     )
+
+
+def answered_response_id() -> ColumnElement[int]:
+    """The counted response of a row of ``delivered_invitations`` (NULL when unanswered)."""
+    return Response.id.expression
 
 
 def team_touchpoints(team_id: int) -> Select[Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from surveyapp.models import Channel
 from surveyapp.services.reporting import rollups
 from surveyapp.services.reporting.dashboard import dashboard_summary, weekly_by_touchpoint
 from surveyapp.services.reporting.filters import ReportFilters
+from tests.factories import make_response
 from tests.services.reporting.scene import Scene, make_scene
 
 FEBRUARY = ReportFilters(date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
@@ -114,6 +115,37 @@ def test_response_rate_counts_delivered_invitations_only(
     summary = dashboard_summary(session, FEBRUARY, clock=clock)
 
     assert (summary.response_rate.numerator, summary.response_rate.denominator) == (1, 3)
+
+
+def test_response_rate_follows_the_invitations_sent_in_the_period(
+    scene: Scene, session: Session, clock: FixedClock
+) -> None:
+    sent_in_january = scene.deliver(scene.support, date(2026, 1, 30))
+    late = make_response(
+        session,
+        scene.nps_version,
+        score=9,
+        started_at=datetime(2026, 2, 2, 12, tzinfo=UTC),  # answered in February
+    )
+    late.invitation_id = sent_in_january.id
+    sent_in_february = scene.deliver(scene.support, date(2026, 2, 10))
+    rollups.refresh_rollups(session, clock=clock)  # first run: a full build
+    before = dashboard_summary(session, FEBRUARY, clock=clock).response_rate
+    clock.advance(timedelta(minutes=10))
+    answer = make_response(
+        session, scene.nps_version, score=3, started_at=datetime(2026, 2, 25, 8, tzinfo=UTC)
+    )
+    answer.invitation_id, answer.updated_at = sent_in_february.id, clock.now()
+    session.flush()
+
+    tally = rollups.refresh_rollups(session, clock=clock)
+    after = dashboard_summary(session, FEBRUARY, clock=clock).response_rate
+
+    # The January invitation's late answer counts for January, never as February's 101 %.
+    assert (before.numerator, before.denominator) == (0, 1)
+    assert tally.delivery_days >= 1  # the send day of the answered invitation was re-counted
+    assert (after.numerator, after.denominator) == (1, 1)
+    assert after.value == pytest.approx(100)
 
 
 def test_refresh_picks_up_new_and_changed_answers_only_for_touched_days(
