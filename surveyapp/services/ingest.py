@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -64,7 +65,8 @@ def record_interactions(
     new = _insert_interactions(
         session, [items[r.index] for r, _ in valid], touchpoints, contact_by_id, clock
     )
-    facts = BatchFacts(session, (i.contact_id for i in new), (i.contact.email or "" for i in new))
+    emails = (contact.email or "" for contact in contact_by_id.values())
+    facts = BatchFacts(session, (i.contact_id for i in new), emails)
     planned: list[Invitation] = []
     for (result, _), interaction in zip(valid, new, strict=True):
         result.status = "created"
@@ -142,25 +144,39 @@ def _upsert_contacts(
     session: Session, cleaned: list[ContactData], clock: Clock
 ) -> dict[str, Contact]:
     wanted = {clean.external_id: clean for clean in cleaned}  # the last mention wins
-    by_id = _contacts_by_external_id(session, list(wanted))
+    stored = _contacts_by_external_id(session, list(wanted))
     now = clock.now()
-    fresh: list[Contact] = []
+    fresh: list[dict[str, Any]] = []
     for external_id, clean in wanted.items():
-        contact = by_id.get(external_id)
+        contact = stored.get(external_id)
         if contact is None:
-            contact = Contact(external_id=external_id, attributes={}, created_at=now)
-            fresh.append(contact)
+            fresh.append(_new_contact_row(external_id, clean, now))
+            continue
         if contact.erased_at is None:
             contacts.apply_fields(contact, clean)
         contact.updated_at = now
     session.flush()
-    _insert_rows(session, Contact, fresh)
-    # Only the new rows need reading back: the others are the objects updated above.
-    stored = {external_id: by_id[external_id] for external_id in wanted if external_id in by_id}
     if fresh:
-        new_ids = [contact.external_id for contact in fresh]
+        # New contacts go in as plain rows; only they need reading back.
+        session.execute(cast(Table, Contact.__table__).insert(), fresh)
+        new_ids = [row["external_id"] for row in fresh]
         stored.update(_contacts_by_external_id(session, new_ids))
     return stored
+
+
+def _new_contact_row(external_id: str, clean: ContactData, now: datetime) -> dict[str, Any]:
+    """The row ``contacts.apply_fields`` would give a new contact, without an ORM object."""
+    return {
+        "external_id": external_id,
+        "email": clean.email,
+        "name": clean.name,
+        "locale": clean.locale,
+        "timezone": clean.timezone,
+        "attributes": dict(clean.attributes or {}),
+        "created_at": now,
+        "updated_at": now,
+        "erased_at": None,
+    }
 
 
 def _contacts_by_external_id(session: Session, external_ids: list[str]) -> dict[str, Contact]:

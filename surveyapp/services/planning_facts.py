@@ -235,7 +235,7 @@ class BatchFacts:
             rows = self._session.execute(
                 _ASKED_TODAY_BY_RULE, {"day_start": day_start, "ids": rule_ids}
             )
-            for rule_id, count in rows.tuples():
+            for rule_id, count in rows:
                 if rule_id is not None:
                     counts[rule_id] = count
         for rule_id, count in counts.items():

@@ -136,6 +136,47 @@ def test_batch_and_single_posts_decide_alike(session: Session, clock: FixedClock
     )
 
 
+@pytest.mark.usefixtures("rule_setup")
+def test_a_later_batch_counts_the_days_earlier_invitations_towards_the_cap(
+    session: Session, clock: FixedClock
+) -> None:
+    first = ingest.record_interactions(
+        session, [_item(f"A-{n}", f"C-{n}", clock) for n in range(2)], clock=clock
+    )
+    assert [r.invitations[0].state for r in first] == [InvitationState.QUEUED] * 2
+    second = ingest.record_interactions(
+        session, [_item(f"B-{n}", f"D-{n}", clock) for n in range(3)], clock=clock
+    )
+    # The cap of 3 leaves room for one more today.
+    assert [r.invitations[0].suppression_reasons for r in second] == [
+        [],
+        ["daily_cap"],
+        ["daily_cap"],
+    ]
+
+
+@pytest.mark.usefixtures("rule_setup")
+def test_a_batch_updates_known_contacts_and_creates_new_ones(
+    session: Session, clock: FixedClock
+) -> None:
+    first = [_item("A-1", "C-1", clock, name="Ann", attributes={"plan": "pro"})]
+    ingest.record_interactions(session, first, clock=clock)
+    second = [
+        _item("A-2", "C-1", clock, locale="de", attributes={"region": "EU"}),
+        _item("A-3", "C-2", clock, name="Bob", attributes={"plan": "basic"}),
+    ]
+    results = ingest.record_interactions(session, second, clock=clock)
+    known = session.scalars(select(Contact).where(Contact.external_id == "C-1")).one()
+    new = session.scalars(select(Contact).where(Contact.external_id == "C-2")).one()
+    assert (known.name, known.locale, known.attributes) == (
+        "Ann",
+        "de",
+        {"plan": "pro", "region": "EU"},
+    )
+    assert (new.name, new.email, new.attributes) == ("Bob", "c-2@example.com", {"plan": "basic"})
+    assert [r.interaction.contact_id for r in results if r.interaction] == [known.id, new.id]
+
+
 def test_more_than_a_thousand_items_are_refused(session: Session, clock: FixedClock) -> None:
     with pytest.raises(ValidationFailed):
         ingest.record_interactions(
