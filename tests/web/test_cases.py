@@ -303,4 +303,7 @@ def test_the_customer_answers_with_a_button_and_no_reopens(
     assert case.status == CaseStatus.IN_PROGRESS
     session.refresh(mail)
     assert mail.verdict == "not_solved"
-    assert client.get("/c/not-a-token").status_code == 404
+    unknown = client.get("/c/not-a-token")
+    assert unknown.status_code == 404
+    assert "This link is not valid" in unknown.get_data(as_text=True)
+    assert "navbar" not in unknown.get_data(as_text=True)  # the customer's page, not the staff one

@@ -18,6 +18,7 @@ from surveyapp.extensions import limiter
 from surveyapp.services.cases import messages
 from surveyapp.web.cases import answer_bp
 from surveyapp.web.forms import BaseForm
+from surveyapp.web.public.errors import register_respondent_errors
 from surveyapp.web.uow import clock, request_session, unit_of_work
 
 GET_LIMIT = "300 per minute"
@@ -26,6 +27,10 @@ POST_LIMIT = "30 per minute"
 
 class AnswerForm(BaseForm):
     """The customer's answer (the buttons' value; the CSRF token is the only hidden field)."""
+
+
+# Customers see these pages: an unknown or mistyped link gets the short respondent page.
+register_respondent_errors(answer_bp)
 
 
 @answer_bp.get("/c/<token>")

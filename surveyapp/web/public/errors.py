@@ -6,7 +6,7 @@ import logging
 import secrets
 from http import HTTPStatus
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -63,19 +63,16 @@ def _page(status: int, message: str | None = None, **extra: str) -> ResponseRetu
     return render_message(request_locale(), title=title, message=text, **extra), status
 
 
-@bp.errorhandler(CSRFError)
 def _csrf(_error: CSRFError) -> ResponseReturnValue:
     return _page(HTTPStatus.BAD_REQUEST, CSRF_MESSAGE)
 
 
-@bp.errorhandler(ServiceError)
 def _service(error: ServiceError) -> ResponseReturnValue:
     if error.status in {HTTPStatus.NOT_FOUND, HTTPStatus.GONE}:
         return _page(error.status)  # the title says what the service message says
     return _page(error.status, error.message)
 
 
-@bp.errorhandler(HTTPException)
 def _http(error: HTTPException) -> ResponseReturnValue:
     status = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
@@ -83,8 +80,18 @@ def _http(error: HTTPException) -> ResponseReturnValue:
     return _page(status)
 
 
-@bp.errorhandler(Exception)
 def _crash(error: Exception) -> ResponseReturnValue:
     reference = secrets.token_hex(6)
     log.error("Unhandled error on a respondent page, reference %s", reference, exc_info=error)
     return _page(HTTPStatus.INTERNAL_SERVER_ERROR, reference=reference)
+
+
+def register_respondent_errors(blueprint: Blueprint) -> None:
+    """Answer the errors of ``blueprint``'s views with the respondent pages, not staff ones."""
+    blueprint.register_error_handler(CSRFError, _csrf)
+    blueprint.register_error_handler(ServiceError, _service)
+    blueprint.register_error_handler(HTTPException, _http)
+    blueprint.register_error_handler(Exception, _crash)
+
+
+register_respondent_errors(bp)
