@@ -92,7 +92,7 @@ def build_invitation(
     decision = decide(session, interaction, rule, clock=clock, facts=facts)
     if decision.version is None:
         return None
-    invitation = _build(interaction, decision, clock=clock)
+    invitation = invitation_for(interaction, decision, clock=clock)
     facts.note(invitation, rule.survey_id)
     return invitation
 
@@ -268,7 +268,8 @@ def _cap_check(facts: PlanningFacts, rule: TriggerRule, now: datetime) -> Check:
     )
 
 
-def _build(interaction: Interaction, decision: Decision, *, clock: Clock) -> Invitation:
+def invitation_for(interaction: Interaction, decision: Decision, *, clock: Clock) -> Invitation:
+    """The invitation ``decision`` makes for ``interaction``: queued, or suppressed with reasons."""
     assert decision.version is not None  # noqa: S101 -- checked by the caller
     now = clock.now()
     queued = decision.is_queued

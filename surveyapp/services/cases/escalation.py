@@ -12,8 +12,10 @@ its mail queued in the same transaction. Nothing ever closes or resolves a case 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from surveyapp.domain.case_mail import CaseMailKind
 from surveyapp.domain.case_states import OPEN_STATUSES, CaseEventKind, Party
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.sla import SlaTargets, add_working_time
-from surveyapp.models import Case, TeamCaseSettings
+from surveyapp.models import Case, CaseMail, TeamCaseSettings
 from surveyapp.services import jobruns
 from surveyapp.services.cases import notices
 from surveyapp.services.cases.events import add_event
@@ -142,12 +144,7 @@ def _remind(session: Session, case: Case, clock: Clock) -> None:
         CaseEventKind.REMINDED,
         actor=Party.SYSTEM,
         clock=clock,
-        details={
-            "missed": _missed_kind(case),
-            "due_at": _missed_due(case).isoformat(),
-            "told": [mail.recipient for mail in mails],
-            "level": REMINDED,
-        },
+        details=_missed_details(case, mails, REMINDED),
     )
 
 
@@ -159,12 +156,7 @@ def _escalate(session: Session, case: Case, clock: Clock) -> None:
         CaseEventKind.ESCALATED,
         actor=Party.SYSTEM,
         clock=clock,
-        details={
-            "missed": _missed_kind(case),
-            "due_at": _missed_due(case).isoformat(),
-            "told": [mail.recipient for mail in mails],
-            "level": ESCALATED,
-        },
+        details=_missed_details(case, mails, ESCALATED),
     )
 
 
@@ -179,3 +171,13 @@ def _targets(
         settings = session.get(TeamCaseSettings, team_id) if team_id is not None else None
         cache[team_id] = targets_of(settings)
     return cache[team_id]
+
+
+def _missed_details(case: Case, mails: Sequence[CaseMail], level: int) -> dict[str, Any]:
+    """What a reminder or escalation event records: the missed due time and who was told."""
+    return {
+        "missed": _missed_kind(case),
+        "due_at": _missed_due(case).isoformat(),
+        "told": [mail.recipient for mail in mails],
+        "level": level,
+    }

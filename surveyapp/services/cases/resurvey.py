@@ -31,11 +31,9 @@ from surveyapp.domain.clock import Clock
 from surveyapp.domain.consent import ConsentChannel
 from surveyapp.domain.states import InvitationState
 from surveyapp.domain.survey_definition import SurveyDefinition
-from surveyapp.domain.tokens import generate_token, hash_token
 from surveyapp.models import (
     Case,
     CaseResurvey,
-    Channel,
     Interaction,
     Invitation,
     Response,
@@ -164,30 +162,7 @@ def _build_invitation(session: Session, case: Case, clock: Clock) -> Invitation 
     decision = planning.decide(session, interaction, rule, clock=clock)
     if decision.version is None:
         return None
-    now = clock.now()
-    queued = decision.is_queued
-    send_at = decision.send_at if queued else None
-    return Invitation(
-        # A placeholder, as planning's: dispatch generates the real token when it sends.
-        token_hash=hash_token(generate_token()),
-        survey_version_id=decision.version.id,
-        contact_id=interaction.contact_id,
-        interaction_id=interaction.id,
-        trigger_rule_id=rule.id,
-        channel=Channel.EMAIL,
-        locale=interaction.contact.locale,
-        state=InvitationState.QUEUED if queued else InvitationState.SUPPRESSED,
-        send_at=send_at,
-        checks=[
-            {"name": c.name, "passed": c.passed, "reason": c.reason, "detail": c.detail}
-            for c in decision.checks
-        ],
-        suppression_reasons=decision.reasons,
-        created_at=now,
-        expires_at=(send_at or now) + timedelta(days=rule.expiry_days),
-        attempts=0,
-        reminder_attempts=0,
-    )
+    return planning.invitation_for(interaction, decision, clock=clock)
 
 
 def link_answer(

@@ -32,11 +32,9 @@ from surveyapp.models import (
     Touchpoint,
     TriggerRule,
 )
+from surveyapp.services.reporting import queries
 from surveyapp.services.reporting.filters import ReportFilters
 from surveyapp.services.reporting.scope import (
-    contact_attribute_matches,
-    day_end,
-    day_start,
     response_touchpoint_id,
 )
 
@@ -147,7 +145,7 @@ def scoped_responses(filters: ReportFilters, *columns: Any) -> Select[Any]:
         .outerjoin(Team, Team.id == Touchpoint.team_id)
         .where(Response.status != ResponseStatus.VOIDED)
     )
-    return _filtered(statement, filters)
+    return queries.raw_scope(statement, filters, filters.date_from, filters.date_to)
 
 
 _EXPORTED = (
@@ -169,29 +167,6 @@ _EXPORTED = (
     Response.has_comment,
     Response.answers,
 )
-
-
-def _filtered(statement: Select[Any], filters: ReportFilters) -> Select[Any]:
-    """``statement`` narrowed as the dashboard narrows its figures (``ReportFilters``)."""
-    statement = statement.where(
-        Response.started_at >= day_start(filters.date_from),
-        Response.started_at < day_end(filters.date_to),
-    )
-    if filters.touchpoint_id is not None:
-        statement = statement.where(Touchpoint.id == filters.touchpoint_id)
-    if filters.team_id is not None:
-        statement = statement.where(Touchpoint.team_id == filters.team_id)
-    if filters.channel is not None:
-        statement = statement.where(Response.channel == filters.channel)
-    if filters.survey_id is not None:
-        statement = statement.where(SurveyVersion.survey_id == filters.survey_id)
-    if filters.locale is not None:
-        statement = statement.where(Response.locale == filters.locale)
-    if filters.attribute is not None:
-        statement = statement.where(
-            contact_attribute_matches(filters.attribute, filters.attribute_value or "")
-        )
-    return statement
 
 
 def _csv_cell(name: str, value: Any) -> Any:

@@ -74,7 +74,7 @@ def score_counts(
     if filters.needs_raw_responses:
         day = utc_day(Response.started_at)
         rating = rating_type_of_response()
-        query = _raw_scope(
+        query = raw_scope(
             counted_responses(day, rating, Response.score, func.count()), filters, first, last
         ).group_by(day, rating, Response.score)
     else:
@@ -97,7 +97,7 @@ def score_counts_by_touchpoint(session: Session, filters: ReportFilters) -> list
         touchpoint = response_touchpoint_id()
         rating = rating_type_of_response()
         keys: Sequence[Any] = (touchpoint, SurveyVersion.survey_id, rating, Response.score)
-        query = _raw_scope(counted_responses(*keys, func.count()), filters, first, last)
+        query = raw_scope(counted_responses(*keys, func.count()), filters, first, last)
     else:
         rollup = DailyScoreRollup
         keys = (rollup.touchpoint_id, rollup.survey_id, rollup.rating_type, rollup.score)
@@ -129,7 +129,7 @@ def weekly_counts_by_touchpoint(
     if filters.needs_raw_responses:
         touchpoint, week = response_touchpoint_id(), week_monday(utc_day(Response.started_at))
         keys: Sequence[Any] = (touchpoint, week, Response.score)
-        query = _raw_scope(counted_responses(*keys, func.count()), filters, first, last)
+        query = raw_scope(counted_responses(*keys, func.count()), filters, first, last)
         query = query.where(rating_type_of_response() == rating_type)
     else:
         rollup = DailyScoreRollup
@@ -149,7 +149,7 @@ def answered_interaction_figures(
     are ``(touchpoint_id, *aggregates)`` for touchpoints with answered interactions.
     """
     touchpoint = response_touchpoint_id()
-    query = _raw_scope(
+    query = raw_scope(
         counted_responses(touchpoint, *aggregates), filters, filters.date_from, filters.date_to
     ).where(Interaction.id.is_not(None))
     return [tuple(row) for row in session.execute(query.group_by(touchpoint))]
@@ -212,7 +212,8 @@ def _rollup_scope(
     )
 
 
-def _raw_scope(query: Select[*Ts], filters: ReportFilters, first: date, last: date) -> Select[*Ts]:
+def raw_scope(query: Select[*Ts], filters: ReportFilters, first: date, last: date) -> Select[*Ts]:
+    """``query`` over responses narrowed to ``first``..``last`` and the filters' dimensions."""
     query = query.where(
         Response.started_at >= day_start(first), Response.started_at < day_end(last)
     )
