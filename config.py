@@ -111,7 +111,17 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 5000
     ratelimit_storage_url: str = "memory://"
-    login_rate_limit: str = "5 per minute"
+    # Flood guard per client address and process on POST /login (refused tries count too).
+    login_rate_limit: str = "30 per minute"
+    # Sign-in back-off kept in the database (shared by every process): lock an account after
+    # this many failures, an address after that many; each further failure doubles the lock.
+    sign_in_account_failures: int = 5
+    sign_in_ip_failures: int = 20
+    sign_in_window_seconds: int = 900
+    sign_in_lock_seconds: int = 60
+    sign_in_lock_max_seconds: int = 3600
+    # How long "Keep me signed in" lasts (the cookie is only set when the box is ticked).
+    remember_me_days: int = 14
     # Requests per API key to /api/v1, counted across all its endpoints.
     api_rate_limit: str = "600 per minute"
     # The website widget's requests: per site key (all its visitors) and per visitor address.
@@ -121,6 +131,10 @@ class Config:
     embed_cache_seconds: int = 5
     # Off only for benchmarks or behind a proxy that limits by itself.
     ratelimit_enabled: bool = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    # Behind one, leaving it at 0 makes every visitor share the proxy's address for the
+    # sign-in lockout and the rate limits.
+    proxy_hops: int = 0
     max_content_length: int = 2 * 1024 * 1024
     testing: bool = False
     unknown_keys: tuple[str, ...] = field(default=(), compare=False)
@@ -260,6 +274,24 @@ def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
             _ratelimit_storage_url,
         ),
         "LOGIN_RATE_LIMIT": ("login_rate_limit", text),
+        "SIGN_IN_ACCOUNT_FAILURES": (
+            "sign_in_account_failures",
+            lambda n, r: _int(n, r, minimum=1, maximum=1000),
+        ),
+        "SIGN_IN_IP_FAILURES": (
+            "sign_in_ip_failures",
+            lambda n, r: _int(n, r, minimum=1, maximum=100000),
+        ),
+        "SIGN_IN_WINDOW": (
+            "sign_in_window_seconds",
+            lambda n, r: _int(n, r, minimum=1, maximum=7 * 86400),
+        ),
+        "SIGN_IN_LOCK": ("sign_in_lock_seconds", lambda n, r: _int(n, r, minimum=1, maximum=86400)),
+        "SIGN_IN_LOCK_MAX": (
+            "sign_in_lock_max_seconds",
+            lambda n, r: _int(n, r, minimum=1, maximum=7 * 86400),
+        ),
+        "REMEMBER_ME_DAYS": ("remember_me_days", lambda n, r: _int(n, r, minimum=1, maximum=365)),
         "API_RATE_LIMIT": ("api_rate_limit", text),
         "EMBED_SITE_RATE_LIMIT": ("embed_site_rate_limit", text),
         "EMBED_IP_RATE_LIMIT": ("embed_ip_rate_limit", text),
@@ -268,6 +300,7 @@ def _readers() -> dict[str, tuple[str, Callable[[str, str], Any]]]:
             lambda n, r: _int(n, r, minimum=0, maximum=300),
         ),
         "RATELIMIT_ENABLED": ("ratelimit_enabled", _bool),
+        "PROXY_HOPS": ("proxy_hops", lambda n, r: _int(n, r, minimum=0, maximum=5)),
         "MAX_CONTENT_LENGTH": (
             "max_content_length",
             lambda n, r: _int(n, r, minimum=1024, maximum=1024**3),

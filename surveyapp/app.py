@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, SUPPORTED_LOCALES, Config
 from surveyapp.cli import register_cli
@@ -43,7 +44,17 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     register_error_handlers(app)
     install_security_headers(app)
     register_cli(app)
+    _trust_proxies(app, settings.proxy_hops)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Read the client's address and scheme from the ``hops`` trusted proxies in front.
+
+    Not the host: a proxy that does not set ``X-Forwarded-Host`` would pass on the client's.
+    """
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _load_config(app: Flask, settings: Config) -> None:
@@ -60,6 +71,7 @@ def _load_config(app: Flask, settings: Config) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_me_days),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so a long form never expires
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE=settings.default_timezone,

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from waitress import serve as waitress_serve
 
 from surveyapp.cli_contacts import contacts_cli
+from surveyapp.cli_retention import retention_cli
 from surveyapp.domain.roles import Role
 from surveyapp.jobs import dispatch as dispatch_jobs
 from surveyapp.jobs.registry import find_job, job_specs
@@ -194,6 +195,7 @@ def register_cli(app: Flask) -> None:
         jobs_cli,
         contacts_cli,
         reports_cli,
+        retention_cli,
         seed_demo,
         worker,
         serve,

@@ -79,6 +79,7 @@ class SmtpSink:
         self.port = _free_port()
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self._running = False
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -89,6 +90,9 @@ class SmtpSink:
         return self.handler.received
 
     def start(self) -> None:
+        """Start (or, after ``stop``, start again on the same port with the same handler)."""
+        if self._stopped:
+            self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         self._running = True
 
@@ -96,6 +100,7 @@ class SmtpSink:
         if self._running:
             self._controller.stop()
             self._running = False
+            self._stopped = True  # an aiosmtpd controller cannot be started twice
 
 
 def _free_port() -> int:

@@ -39,7 +39,7 @@ def check_answers(
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for question in questions:
-        raw = [item.strip() for item in submitted.get(question.key, ()) if item.strip()]
+        raw = [text for text in map(_clean, submitted.get(question.key, ())) if text]
         if not raw:
             if question.required:
                 errors[question.key] = N_("Please answer this question.")
@@ -50,6 +50,11 @@ def check_answers(
         else:
             values[question.key] = value
     return CheckedAnswers(values=values, errors=errors)
+
+
+def _clean(item: str) -> str:
+    # NUL can never be stored (PostgreSQL refuses it in text) and is invisible to the person.
+    return item.replace("\x00", "").strip()
 
 
 def _check_one(question: Question, raw: list[str]) -> tuple[Any, str | None]:

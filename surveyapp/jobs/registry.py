@@ -13,6 +13,7 @@ from surveyapp.jobs import cases as case_jobs
 from surveyapp.jobs import dispatch as dispatch_jobs
 from surveyapp.jobs import reporting as reporting_jobs
 from surveyapp.jobs import reports as report_jobs
+from surveyapp.jobs import retention as retention_jobs
 from surveyapp.jobs import system as system_jobs
 from surveyapp.services.system import HEARTBEAT_INTERVAL
 
@@ -77,6 +78,12 @@ def job_specs(dispatch_interval_seconds: int = 5) -> list[JobSpec]:
             func=report_jobs.send_subscriptions,
             trigger=IntervalTrigger(minutes=5),
             description="Mail the subscribed weekly and monthly PDF reports that are due.",
+        ),
+        JobSpec(
+            id="privacy.retention",
+            func=retention_jobs.apply_retention,
+            trigger=IntervalTrigger(minutes=15),
+            description="Once a day: remove the data whose retention period has passed.",
         ),
         JobSpec(
             id="system.heartbeat",

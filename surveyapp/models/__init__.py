@@ -25,6 +25,7 @@ from surveyapp.models.reporting import (
     RollupState,
 )
 from surveyapp.models.responses import Channel, Invitation, LinkFetch, Response, ResponseStatus
+from surveyapp.models.retention import RetentionSetting
 from surveyapp.models.staff_notices import Kudos, NotificationSettings
 from surveyapp.models.surveys import Survey, SurveyKind, SurveyStatus, SurveyVersion
 from surveyapp.models.touchpoints import Interaction, JourneyStage, Touchpoint, TriggerRule
@@ -63,6 +64,7 @@ __all__ = [
     "ReportSubscription",
     "Response",
     "ResponseStatus",
+    "RetentionSetting",
     "RollupState",
     "RootCause",
     "SuppressedAddress",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.domain.roles import Role
+from surveyapp.domain.sign_in import ThrottleKind
 from surveyapp.models.associations import team_members
 from surveyapp.models.base import Base, enum_type
 
@@ -28,14 +29,20 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Part of the signed session and remember-me cookies; raising it ends every session.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"
     )
 
     def get_id(self) -> str:
-        """Flask-Login's user loader key."""
-        return str(self.id)
+        """Flask-Login's key in the session and remember-me cookies: id and session version.
+
+        A password change, a reset or a deactivation raises the version, so cookies issued
+        before no longer load anyone.
+        """
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_authenticated(self) -> bool:
@@ -58,3 +65,21 @@ class Team(Base):
     members: Mapped[list[User]] = relationship(
         secondary=team_members, back_populates="teams", order_by="User.name"
     )
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per account or per address, and the lock they caused.
+
+    Kept in the database so every web process sees the same counters; ``key`` is a SHA-256
+    hash (of the submitted email or the address), never the value itself.
+    """
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ThrottleKind] = mapped_column(enum_type(ThrottleKind, "throttle_kind"))
+    key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

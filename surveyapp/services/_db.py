@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
@@ -13,10 +15,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from surveyapp.services import _sqlite_writers
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_BEGIN_OPTION = "surveyapp_sqlite_begin"
 _NO_BEGIN = "none"
 PING_AFTER_IDLE_S = 5.0
+# SQLite result codes (and their extended forms) that pass: locked, busy, disk full or failing.
+_SQLITE_TRANSIENT = (
+    "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+)  # fmt: skip
 _RETURNED_AT = "surveyapp_returned_at"
 
 
@@ -144,3 +154,47 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` says the database is unavailable for now, not that the work is wrong.
+
+    A lost or refused connection (a PostgreSQL restart), a locked SQLite database and a full
+    disk are operational errors; constraint violations and bad statements are not.
+    """
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, exc.OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        # sqlite3 reports bad SQL ("no such table") as operational errors too.
+        name = getattr(error.orig, "sqlite_errorname", "")
+        return name.startswith(_SQLITE_TRANSIENT)
+    return True  # psycopg: connection, resources, operator intervention (SQLSTATE 08, 53, 57)
+
+
+def scope_with_retry(
+    session_factory: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    budget_s: float,
+    first_pause_s: float = 0.2,
+) -> T:
+    """Run ``work`` in one transaction; while the database is unavailable, try again anew.
+
+    For what must not be dropped when the database goes away for a moment, such as recording
+    that a message went out. Each attempt is a fresh transaction on a fresh connection; after
+    ``budget_s`` seconds of failures the last error is raised.
+    """
+    deadline = time.monotonic() + budget_s
+    pause = first_pause_s
+    while True:
+        try:
+            with session_scope(session_factory) as session:
+                return work(session)
+        except exc.DBAPIError as error:
+            if not is_transient(error) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("Database unavailable (%s); trying again in %.1f s", error.orig, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from surveyapp.domain.clock import Clock
 from surveyapp.domain.i18n import N_
-from surveyapp.domain.scoring import QuestionType
-from surveyapp.domain.survey_definition import from_document
 from surveyapp.domain.tokens import hash_token
-from surveyapp.models import Contact, Invitation, Response, SuppressedAddress, User
-from surveyapp.services import audit, consent
+from surveyapp.models import Contact, SuppressedAddress, User
+from surveyapp.services import contact_access
 from surveyapp.services.errors import NotFound, ValidationFailed
+from surveyapp.services.privacy import erasure
+from surveyapp.services.privacy import export as privacy_export
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,16 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
-def search_contacts(session: Session, text: str = "", *, limit: int = 50) -> Sequence[Contact]:
-    """Contacts whose external id, email or name contains ``text`` (any case), newest first."""
+def search_contacts(
+    session: Session, text: str = "", *, limit: int = 50, viewer: User | None = None
+) -> Sequence[Contact]:
+    """Contacts whose external id, email or name contains ``text`` (any case), newest first.
+
+    With a ``viewer``, only the contacts they may open (``services/contact_access.py``).
+    """
     query = select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(limit)
+    if viewer is not None:
+        query = query.where(contact_access.readable_by(viewer))
     needle = text.strip().lower()
     if needle:
         pattern = f"%{needle}%"
@@ -136,86 +143,15 @@ def is_suppressed(session: Session, email: str) -> bool:
 def export_contact(
     session: Session, contact_id: int, *, clock: Clock, actor: User
 ) -> dict[str, Any]:
-    """Everything stored about a contact, as JSON-ready data (an access request). Audited."""
-    contact = get_contact(session, contact_id)
-    responses = _responses_of(session, contact.id)
-    audit.record(session, "contact.exported", clock=clock, actor=actor, target=contact)
-    return {
-        "contact": {
-            "external_id": contact.external_id,
-            "email": contact.email,
-            "name": contact.name,
-            "locale": contact.locale,
-            "timezone": contact.timezone,
-            "attributes": contact.attributes,
-            "created_at": contact.created_at.isoformat(),
-            "updated_at": contact.updated_at.isoformat(),
-        },
-        "consent": [
-            {
-                "channel": event.channel.value,
-                "action": event.action.value,
-                "source": event.source.value,
-                "occurred_at": event.occurred_at.isoformat(),
-                "text_version_id": event.text_version_id,
-            }
-            for event in consent.ledger(session, contact.id)
-        ],
-        "responses": [
-            {
-                "survey_version_id": response.survey_version_id,
-                "submitted_at": response.submitted_at.isoformat()
-                if response.submitted_at
-                else None,
-                "locale": response.locale,
-                "answers": response.answers,
-            }
-            for response in responses
-        ],
-    }
+    """Everything stored about a contact (an access request): ``privacy.export``."""
+    return privacy_export.export_contact(session, contact_id, clock=clock, actor=actor)
 
 
-def erase_contact(session: Session, contact_id: int, *, clock: Clock, actor: User) -> Contact:
-    """Erase a contact's personal data, keeping scores for statistics. Audited. Flushes.
-
-    Name, email and attributes are cleared, free-text answers removed from their responses,
-    and a hash of the email is kept so the person is never contacted again.
-    """
-    contact = get_contact(session, contact_id)
-    if contact.email:
-        email_hash = hash_token(contact.email.lower())
-        if session.get(SuppressedAddress, email_hash) is None:
-            session.add(
-                SuppressedAddress(email_hash=email_hash, reason="erased", created_at=clock.now())
-            )
-    for response in _responses_of(session, contact.id):
-        _remove_free_text(response)
-    contact.email = None
-    contact.name = None
-    contact.attributes = {}
-    contact.erased_at = clock.now()
-    contact.updated_at = clock.now()
-    audit.record(session, "contact.erased", clock=clock, actor=actor, target=contact)
-    session.flush()
-    log.info("Contact %s erased by %s", contact.id, actor.email)
-    return contact
-
-
-def _responses_of(session: Session, contact_id: int) -> Sequence[Response]:
-    query = (
-        select(Response)
-        .join(Invitation, Response.invitation_id == Invitation.id)
-        .where(Invitation.contact_id == contact_id)
-        .order_by(Response.started_at)
-    )
-    return session.scalars(query).all()
-
-
-def _remove_free_text(response: Response) -> None:
-    definition = from_document(response.survey_version.definition)
-    text_keys = {q.key for q in definition.questions if q.type == QuestionType.TEXT}
-    response.answers = {k: v for k, v in response.answers.items() if k not in text_keys}
-    response.has_comment = False
+def erase_contact(
+    session: Session, contact_id: int, *, clock: Clock, actor: User | None
+) -> Contact:
+    """Erase a contact's personal data everywhere, in one transaction: ``privacy.erasure``."""
+    return erasure.erase_contact(session, contact_id, clock=clock, actor=actor)
 
 
 def _normalised_email(raw: str | None, errors: dict[str, str]) -> str | None:

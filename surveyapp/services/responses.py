@@ -8,21 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from surveyapp.domain.i18n import N_
 from surveyapp.domain.scoring import NpsCategory
 from surveyapp.models import (
+    Case,
     Channel,
     Interaction,
     Invitation,
     Response,
     ResponseStatus,
     SurveyVersion,
+    Touchpoint,
     TriggerRule,
+    User,
 )
-from surveyapp.services.errors import NotFound, ValidationFailed
+from surveyapp.services.cases import access as case_access
+from surveyapp.services.errors import NotFound, PermissionDenied, ValidationFailed
 from surveyapp.services.reporting import scope
 
 PAGE_SIZE = 50
@@ -69,13 +73,16 @@ def list_responses(
     *,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    viewer: User | None = None,
 ) -> ResponsePage:
     """Responses matching ``filters``, newest first, ``limit`` per page (keyset pagination).
 
-    Voided (link scanner) responses are never listed. Raises ``ValidationFailed`` for a
-    malformed cursor or band.
+    Voided (link scanner) responses are never listed. With a ``viewer``, only the responses
+    they may read (``readable_by``). Raises ``ValidationFailed`` for a malformed cursor or band.
     """
     query = _filtered(filters).options(joinedload(Response.survey_version))
+    if viewer is not None:
+        query = query.where(readable_by(viewer))
     if cursor:
         started_at, response_id = _decode_cursor(cursor)
         query = query.where(
@@ -91,12 +98,47 @@ def list_responses(
     return ResponsePage(items=items, next_cursor=next_cursor)
 
 
-def get_response(session: Session, response_id: int) -> Response:
-    """The response with ``response_id`` or ``NotFound``."""
+def get_response(session: Session, response_id: int, *, viewer: User | None = None) -> Response:
+    """The response with ``response_id`` or ``NotFound``.
+
+    With a ``viewer`` who may not read it (``readable_by``), ``PermissionDenied``.
+    """
     response = session.get(Response, response_id)
     if response is None:
         raise NotFound(N_("This response does not exist."))
+    if viewer is not None:
+        readable = select(Response.id).where(Response.id == response_id, readable_by(viewer))
+        if session.scalar(readable) is None:
+            raise PermissionDenied(N_("This response belongs to another team."))
     return response
+
+
+def readable_by(viewer: User) -> ColumnElement[bool]:
+    """SQL condition on ``Response``: the responses ``viewer`` may read.
+
+    Managers and agents read the responses given at their teams' touchpoints and those that
+    opened a case they may open (``services/cases/access.py``); other roles read all.
+    """
+    if viewer.role not in case_access.TEAM_BOUND_READERS:
+        return true()
+    teams = case_access.team_ids(viewer)
+    # correlate(None): the outer query may join the same tables for its own filters.
+    team_invitations = (
+        select(Invitation.id)
+        .outerjoin(Interaction, Invitation.interaction_id == Interaction.id)
+        .outerjoin(TriggerRule, Invitation.trigger_rule_id == TriggerRule.id)
+        .where(
+            scope.response_touchpoint_id().in_(
+                select(Touchpoint.id).where(Touchpoint.team_id.in_(teams))
+            )
+        )
+        .correlate(None)
+    )
+    case_responses = select(Case.response_id).where(case_access.readable_by(viewer))
+    return or_(
+        Response.invitation_id.in_(team_invitations),
+        Response.id.in_(case_responses.correlate(None)),
+    )
 
 
 def _filtered(filters: ResponseFilters) -> Select[Response]:

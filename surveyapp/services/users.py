@@ -15,7 +15,7 @@ from surveyapp.domain.roles import Role
 from surveyapp.domain.tokens import generate_password
 from surveyapp.models import Team, User
 from surveyapp.services import audit
-from surveyapp.services.auth import hash_password, normalise_email, verify_password
+from surveyapp.services.auth import end_sessions, hash_password, normalise_email, verify_password
 from surveyapp.services.errors import NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ def update_user(
     """Change a user's name, role, active flag and teams.
 
     Refuses (``ValidationFailed``) to demote or deactivate the last active admin, so the
-    workspace can never lock itself out. Records ``user.role_changed``, ``user.deactivated``,
-    ``user.reactivated`` and ``user.updated`` as they apply. Flushes.
+    workspace can never lock itself out. Deactivating ends all the user's sessions (they stay
+    ended after a reactivation). Records ``user.role_changed``, ``user.deactivated`` and
+    ``user.reactivated`` as they apply. Flushes.
     """
     user = get_user(session, user_id)
     _keep_one_admin(session, user, role=role, is_active=is_active)
@@ -126,6 +127,8 @@ def update_user(
         action = "user.reactivated" if is_active else "user.deactivated"
         audit.record(session, action, clock=clock, actor=actor, target=user)
         user.is_active = is_active
+        if not is_active:
+            end_sessions(user)
     user.name = name.strip()
     user.teams = _teams_by_id(session, team_ids)
     session.flush()
@@ -140,13 +143,18 @@ def set_locale(session: Session, user: User, locale: str | None) -> None:
 
 
 def change_password(session: Session, user: User, *, current: str, new: str, clock: Clock) -> None:
-    """Replace the user's password after checking the current one. Flushes."""
+    """Replace the user's password after checking the current one. Flushes.
+
+    Ends every session and remember-me cookie of the user; the web layer signs the current
+    session in again with the new session version.
+    """
     if not verify_password(user.password_hash, current):
         raise ValidationFailed.on_field(
             "current_password", N_("The current password is not correct.")
         )
     _check_password(new, field="new_password")
     user.password_hash = hash_password(new)
+    end_sessions(user)
     audit.record(session, "user.password_changed", clock=clock, actor=user, target=user)
     session.flush()
 
@@ -154,11 +162,13 @@ def change_password(session: Session, user: User, *, current: str, new: str, clo
 def reset_password(session: Session, user_id: int, *, clock: Clock, actor: User) -> str:
     """Give the user a new generated password and return it (to be shown once).
 
-    The old password stops working at once. Records ``user.password_reset``. Flushes.
+    The old password stops working at once and every session of the user ends. Records
+    ``user.password_reset``. Flushes.
     """
     user = get_user(session, user_id)
     password = generate_password()
     user.password_hash = hash_password(password)
+    end_sessions(user)
     audit.record(session, "user.password_reset", clock=clock, actor=actor, target=user)
     session.flush()
     log.info("Password of %s reset by %s", user.email, actor.email)

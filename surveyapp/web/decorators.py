@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from surveyapp.domain.roles import SECTION_ROLES, Role, can_open
 from surveyapp.extensions import login_manager
+from surveyapp.web.errors import wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,7 +22,8 @@ SECTION_ATTRIBUTE = "staff_section"
 def staff_view(section: str) -> Callable[[F], F]:
     """Admit only signed-in, active staff whose role may open ``section``; others get 403.
 
-    Anonymous visitors are sent to the sign-in page and come back afterwards.
+    Anonymous visitors are sent to the sign-in page and come back afterwards; programs
+    (``Accept: application/json``) get a 401 problem document instead of a redirect to a form.
     """
     if section not in SECTION_ROLES:
         raise ValueError(f"unknown staff section {section!r}")
@@ -30,6 +32,8 @@ def staff_view(section: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
+                if wants_json():
+                    abort(401)
                 return login_manager.unauthorized()
             if not can_open(current_user.role, section):
                 abort(403)

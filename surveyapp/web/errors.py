@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -11,8 +12,11 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from surveyapp.domain.i18n import N_
+from surveyapp.services._db import is_transient
 from surveyapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,18 @@ MESSAGES: dict[int, Any] = {
     500: _l("The error was logged. If it happens again, tell your admin this reference:"),
     503: _l("Please try again in a moment."),
 }
+UNAVAILABLE_MESSAGE = _l(
+    "The database is busy or unavailable for a moment, so nothing was saved. "
+    "Please send it again in a few seconds."
+)
+# How long callers should wait before sending again (a lock or a restart takes seconds).
+RETRY_AFTER_S = 5
+RESPONDENT_SCOPE = "public"
+# Respondent pages translate their own msgids when rendering (N_ marks them for extraction).
+RESPONDENT_UNAVAILABLE_TITLE = N_("Your answer was not saved yet")
+RESPONDENT_UNAVAILABLE = N_(
+    "We could not store it just now. Please go back and send your answer again in a few seconds."
+)
 CSRF_MESSAGE = _l(
     "The form's security token was missing or has expired, so nothing was saved. "
     "Go back, reload the page and submit the form again."
@@ -109,3 +125,49 @@ def register_error_handlers(app: Flask) -> None:
         reference = secrets.token_hex(6)
         log.error("Unhandled error, reference %s", reference, exc_info=error)
         return render_error(500, reference=reference)
+
+    _register_unavailable(app, _crash)
+
+
+def _register_unavailable(app: Flask, app_crash: Callable[[Exception], Any]) -> None:
+    """Answer 503 with ``Retry-After`` while the database is locked, full or restarting.
+
+    Blueprints with their own catch-all handler (respondent pages, API, embed) would turn the
+    error into a 500 before an app-wide handler is asked, so the handler goes into every
+    scope's table, ahead of its catch-all in the exception's class order. Registered after
+    the blueprints; what is not transient still goes to the scope's own catch-all.
+    """
+    for scope, by_code in app.error_handler_spec.items():
+        handlers = by_code[None]
+        fallback = handlers.get(Exception, app_crash)
+        handlers[OperationalError] = _unavailable_handler(scope, fallback)
+
+
+def _unavailable_handler(scope: str | None, fallback: Callable[[Exception], Any]) -> Any:
+    def handle(error: OperationalError) -> Any:
+        if not is_transient(error):
+            return fallback(error)
+        log.warning("Database unavailable, answering 503: %s", error.orig)
+        if scope == RESPONDENT_SCOPE:
+            response = make_response(_respondent_unavailable())
+        else:
+            response = make_response(render_error(503, str(UNAVAILABLE_MESSAGE)))
+        response.status_code = HTTPStatus.SERVICE_UNAVAILABLE
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    return handle
+
+
+def _respondent_unavailable() -> str:
+    # Imported here: the respondent pages import this module (through the decorators).
+    from surveyapp.web.public.errors import request_locale  # noqa: PLC0415
+    from surveyapp.web.public.rendering import render_message  # noqa: PLC0415
+
+    return render_message(
+        request_locale(),
+        title=RESPONDENT_UNAVAILABLE_TITLE,
+        message=RESPONDENT_UNAVAILABLE,
+        link_url=request.path,
+        link_text=N_("Open the survey"),
+    )

@@ -19,11 +19,12 @@ def _wtforms_translations(locale: str) -> support.NullTranslations:
 
 
 def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    # NUL can never be stored (PostgreSQL refuses it in text) and is invisible to the person.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
-    """A Flask-WTF form (CSRF-protected) that strips surrounding whitespace from text input."""
+    """A Flask-WTF form (CSRF-protected) that strips surrounding whitespace and NULs from text."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:

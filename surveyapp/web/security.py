@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # No inline script or style anywhere: every asset is a file under static/.
 STAFF_CSP = "; ".join(
@@ -57,7 +57,9 @@ def install_security_headers(app: Flask) -> None:
         # Pages that may be framed (the website widget's) list their framers in the CSP.
         if "frame-ancestors 'none'" in csp and "x-frame-options" not in present:
             missing.append(("X-Frame-Options", "DENY"))
-        if response.mimetype == "text/html" and "cache-control" not in present:
+        # Pages, JSON and problems may carry personal data, a health probe wants the state now:
+        # nothing but the static files may be kept, unless a view chose its own caching.
+        if request.endpoint != "static" and "cache-control" not in present:
             missing.append(("Cache-Control", "no-store"))
         response.headers.extend(missing)
         return response

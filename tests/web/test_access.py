@@ -63,7 +63,8 @@ def _sample_values(session: Session, sample_user_id: int) -> dict[str, object]:
     interaction = recorded.interaction
     message = make_outbox_message(session, at)  # with an HTML part, so its frame opens
     team = make_team(session)
-    case = make_case(session, response, team=team)
+    case = make_case(session, response)  # no team: managers and agents of any team read it
+    case.contact_id = contact.id  # so they may open its customer too
     cause = make_root_cause(session)
     site, _ = make_web_site(session)
     playbook, goodwill = make_recovery_samples(session, case, at)

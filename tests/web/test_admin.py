@@ -248,3 +248,13 @@ def test_overlong_team_name_is_refused(
     assert response.status_code == 400
     assert "Use at most 120 characters." in response.get_data(as_text=True)
     assert session.scalars(select(Team)).all() == []
+
+
+def test_invisible_nul_characters_in_a_staff_form_are_dropped(
+    client: FlaskClient, session: Session, auth: AuthActions
+) -> None:
+    auth.login_as(Role.ADMIN)
+    token = csrf_token(client, "/admin/teams")
+    response = client.post("/admin/teams", data={"csrf_token": token, "name": "Bil\x00ling\x00"})
+    assert response.status_code == 302
+    assert session.scalars(select(Team.name)).all() == ["Billing"]

@@ -171,12 +171,15 @@ def test_a_stale_form_explains_and_changes_nothing(
     assert case.root_causes == []
 
 
-def test_an_agent_of_another_team_is_told_not_refused(
+def test_an_agent_reads_a_case_of_no_team_but_is_told_they_cannot_change_it(
     client: FlaskClient, auth: AuthActions, session: Session, clock: FixedClock, setup: CaseSetup
 ) -> None:
     case = _case(session, clock, "O-1")
+    other_team = _case(session, clock, "O-2")
+    case.team_id = None  # reached no team: a manager routes it
     session.commit()
     auth.login_as(Role.AGENT)
+    assert client.get(f"/cases/{other_team.id}").status_code == 403  # another team's case
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "You can read this case" in page
     page = _post(client, f"/cases/{case.id}/notes", {"note-text": "Hi"}, "note")

@@ -195,6 +195,17 @@ def test_one_submit_with_everything_stores_a_complete_response(
     assert stored.answers == {"score": 9, "liked": "Quick answer"}
 
 
+def test_invisible_nul_characters_in_a_comment_are_dropped_not_a_server_error(
+    client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    path = _invite(session, clock)
+    _, token = _open(client, path)
+    response = _post(client, path, token, steps="all", score="9", liked="Quick\x00 answer\x00")
+    assert response.status_code == 303
+    (stored,) = _responses(session)
+    assert stored.answers == {"score": 9, "liked": "Quick answer"}
+
+
 def test_answering_again_updates_the_one_response_until_the_window_closes(
     client: FlaskClient, session: Session, clock: FixedClock
 ) -> None:

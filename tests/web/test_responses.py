@@ -95,7 +95,7 @@ def sample(session: Session) -> dict[str, Any]:
 def test_each_filter_narrows_the_list(
     client: FlaskClient, auth: AuthActions, sample: dict[str, Any]
 ) -> None:
-    auth.login_as(Role.AGENT)
+    auth.login_as(Role.CX_OWNER)  # team-bound roles read their teams' only
     ids = sample["ids"]
     cases: list[tuple[dict[str, object], set[str]]] = [
         ({}, set(ids)),
@@ -145,7 +145,7 @@ def test_rows_show_score_band_as_text_and_a_comment_excerpt(
 def test_pages_walk_every_response_once_newest_first(
     client: FlaskClient, session: Session, auth: AuthActions
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)  # team-bound roles read their teams' only
     _survey, version = make_published_survey(session)
     created = [
         # Pairs share a start time, so the id has to break ties across page boundaries.
@@ -218,7 +218,7 @@ def test_bad_filter_input_is_refused_with_a_message(
 def test_detail_words_answers_in_the_respondents_language(
     client: FlaskClient, session: Session, auth: AuthActions
 ) -> None:
-    auth.login_as(Role.AGENT)
+    auth.login_as(Role.CX_OWNER)  # team-bound roles read their teams' only
     _survey, version = make_published_survey(session, name="Nach dem Support")
     response = make_response(
         session, version, score=3, comment="Die Wartezeit war zu lang.", locale="de"
@@ -274,7 +274,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, session: Se
 def test_list_page_runs_a_fixed_number_of_queries(
     client: FlaskClient, session: Session, auth: AuthActions, count_queries: CountQueries
 ) -> None:
-    auth.login_as(Role.MANAGER)
+    auth.login_as(Role.CX_OWNER)  # team-bound roles read their teams' only
     versions = [
         make_published_survey(session, template=template, name=f"Survey {template}")[1]
         for template in ("nps", "csat", "ces")

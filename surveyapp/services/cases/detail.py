@@ -29,6 +29,7 @@ from surveyapp.models.associations import team_members
 from surveyapp.services.cases import access, messages
 from surveyapp.services.cases.messages import Recipient
 from surveyapp.services.errors import NotFound
+from surveyapp.services.responses import readable_by as responses_readable_by
 
 HISTORY_LIMIT = 10
 
@@ -54,8 +55,24 @@ class CasePage:
     recipient: Recipient | None
 
 
+def check_may_open(session: Session, case_id: int, *, viewer: User) -> None:
+    """Raise ``NotFound`` for an unknown case, ``PermissionDenied`` if ``viewer`` may not open it.
+
+    Changes ask this first: a case one may not even read is refused outright (403), not
+    explained on its page. Reads only.
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(N_("This case does not exist."))
+    access.check_may_read(viewer, case)
+
+
 def case_page(session: Session, case_id: int, *, viewer: User) -> CasePage:
-    """The page of case ``case_id`` for ``viewer`` (``NotFound`` for an unknown case)."""
+    """The page of case ``case_id`` for ``viewer``.
+
+    Raises ``NotFound`` for an unknown case and ``PermissionDenied`` for a case ``viewer`` may
+    not open (another team's, for managers and agents).
+    """
     case = session.scalars(
         select(Case)
         .where(Case.id == case_id)
@@ -72,6 +89,7 @@ def case_page(session: Session, case_id: int, *, viewer: User) -> CasePage:
     ).one_or_none()
     if case is None:
         raise NotFound(N_("This case does not exist."))
+    access.check_may_read(viewer, case)
     may_work = access.may_work(viewer, case)
     mails = session.scalars(select(CaseMail).where(CaseMail.case_id == case.id)).all()
     return CasePage(
@@ -79,9 +97,9 @@ def case_page(session: Session, case_id: int, *, viewer: User) -> CasePage:
         response=case.response,
         version=case.response.survey_version,
         contact=case.contact,
-        earlier_responses=_earlier_responses(session, case),
+        earlier_responses=_earlier_responses(session, case, viewer),
         interactions=_interactions(session, case),
-        other_cases=_other_cases(session, case),
+        other_cases=_other_cases(session, case, viewer),
         events=session.scalars(
             select(CaseEvent)
             .where(CaseEvent.case_id == case.id)
@@ -97,7 +115,8 @@ def case_page(session: Session, case_id: int, *, viewer: User) -> CasePage:
     )
 
 
-def _earlier_responses(session: Session, case: Case) -> Sequence[Response]:
+def _earlier_responses(session: Session, case: Case, viewer: User) -> Sequence[Response]:
+    """The customer's other answers that ``viewer`` may read (not another team's)."""
     if case.contact_id is None:
         return []
     return session.scalars(
@@ -107,6 +126,7 @@ def _earlier_responses(session: Session, case: Case) -> Sequence[Response]:
             Invitation.contact_id == case.contact_id,
             Response.id != case.response_id,
             Response.status.in_([ResponseStatus.PARTIAL, ResponseStatus.COMPLETE]),
+            responses_readable_by(viewer),
         )
         .options(joinedload(Response.survey_version).joinedload(SurveyVersion.survey))
         .order_by(Response.started_at.desc(), Response.id.desc())
@@ -126,12 +146,13 @@ def _interactions(session: Session, case: Case) -> Sequence[Interaction]:
     ).all()
 
 
-def _other_cases(session: Session, case: Case) -> Sequence[Case]:
+def _other_cases(session: Session, case: Case, viewer: User) -> Sequence[Case]:
+    """The customer's other cases that ``viewer`` may open (not another team's)."""
     if case.contact_id is None:
         return []
     return session.scalars(
         select(Case)
-        .where(Case.contact_id == case.contact_id, Case.id != case.id)
+        .where(Case.contact_id == case.contact_id, Case.id != case.id, access.readable_by(viewer))
         .order_by(Case.opened_at.desc(), Case.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()

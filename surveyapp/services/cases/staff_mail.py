@@ -54,7 +54,8 @@ def compose_staff_mail(
     if now.tzinfo is None:
         raise ValueError("the Date of a message needs a timezone-aware datetime")
     locale = catalogue_locale(mail.locale)
-    subject = translate(mail.subject, locale=locale, **mail.subject_vars)
+    # Names in the subject (an agent's) may hold line breaks: a header must stay one line.
+    subject = " ".join(translate(mail.subject, locale=locale, **mail.subject_vars).split())
     name = " ".join((mail.name or "").split()) or None
     context = {
         **mail.context,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from surveyapp.domain.dispatch import MailKind, invitation_token
 from surveyapp.domain.survey_definition import SurveyDefinition, from_document
 from surveyapp.models import Interaction, Invitation
 from surveyapp.services import preferences
-from surveyapp.services._db import session_scope
+from surveyapp.services._db import scope_with_retry, session_scope
 from surveyapp.services.dispatch import checks, claims, messages, outcomes, reminders
 from surveyapp.services.dispatch.claims import Claim
 from surveyapp.services.mail.transport import Transport
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Stop taking new messages this long before the lease runs out, and give the rest back.
 LEASE_MARGIN = timedelta(seconds=15)
+# How long a worker keeps trying to record what it sent while the database is unavailable.
+DATABASE_RETRY_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,19 @@ def send_due(
     tally.claimed = len(claimed)
     if not claimed:
         return tally
-    with session_scope(session_factory) as session:
-        prepared = _prepare(session, claimed, settings=settings, clock=clock, tally=tally)
-    _Sending(session_factory, settings, clock, tally).send_all(transport, prepared, should_stop)
+    batch = _Sending(session_factory, settings, clock, tally)
+    try:
+        prepared, verdicts = scope_with_retry(
+            session_factory,
+            lambda session: _prepare(session, claimed, settings=settings, clock=clock),
+            budget_s=DATABASE_RETRY_S,
+        )
+    except Exception:
+        batch.release(claimed)  # nothing of this batch went out: the claims go back
+        raise
+    for key, amount in verdicts.items():
+        tally.add(key, amount)
+    batch.send_all(transport, prepared, should_stop)
     log.info("Dispatch %s: %s", settings.worker_id, tally.counts)
     return tally
 
@@ -201,24 +214,34 @@ class _Sending:
         """Record the outcomes sent so far, in one transaction."""
         if not self.done:
             return
-        with session_scope(self.session_factory) as session:
-            recorded = outcomes.record(
+        # These messages are gone: their outcome must be recorded even when the database is
+        # away for a moment (a restart), or they would end up uncertain.
+        now = self.clock.now()
+        recorded = scope_with_retry(
+            self.session_factory,
+            lambda session: outcomes.record(
                 session,
                 self.done,
                 worker_id=self.settings.worker_id,
                 max_attempts=self.settings.max_attempts,
-                now=self.clock.now(),
-            )
+                now=now,
+            ),
+            budget_s=DATABASE_RETRY_S,
+        )
         for key, amount in recorded.items():
             self.tally.add(key, amount)
         self.done.clear()
 
     def release(self, rest: Sequence[Claim]) -> None:
         """Give back claims never started."""
-        with session_scope(self.session_factory) as session:
-            released = claims.release(
-                session, rest, worker_id=self.settings.worker_id, now=self.clock.now()
-            )
+        now = self.clock.now()
+        released = scope_with_retry(
+            self.session_factory,
+            lambda session: claims.release(
+                session, rest, worker_id=self.settings.worker_id, now=now
+            ),
+            budget_s=DATABASE_RETRY_S,
+        )
         self.tally.add("released", released)
 
 
@@ -228,9 +251,11 @@ def _prepare(
     *,
     settings: DispatchSettings,
     clock: Clock,
-    tally: Tally,
-) -> list[_Prepared]:
-    """Load the claimed invitations, run the send-time checks, record what may not go."""
+) -> tuple[list[_Prepared], Counter[str]]:
+    """Load the claimed invitations, run the send-time checks, record what may not go.
+
+    Returns what may be sent and the tally of the stopped ones (suppressed, deferred).
+    """
     loaded = _load(session, [claim.invitation_id for claim in claimed])
     facts = checks.SendFacts(session, list(loaded.values()))
     now = clock.now()
@@ -252,11 +277,7 @@ def _prepare(
             definitions[invitation.survey_version_id] = definition
         mail = _mail(invitation, claim, definition, settings)
         ready.append(_Prepared(claim, mail, _reminder_after(invitation, claim)))
-    for key, amount in outcomes.record_verdicts(
-        session, stopped, worker_id=settings.worker_id, now=now
-    ).items():
-        tally.add(key, amount)
-    return ready
+    return ready, outcomes.record_verdicts(session, stopped, worker_id=settings.worker_id, now=now)
 
 
 def _reminder_after(invitation: Invitation, claim: Claim) -> timedelta | None:

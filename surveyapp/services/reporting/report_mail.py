@@ -121,7 +121,9 @@ def compose_report_mail(
     """
     locale = catalogue_locale(job.locale)
     period = report_content.period_label(job.period.first_day, job.period.last_day, locale)
-    subject = translate(SUBJECTS[job.cadence], locale=locale, scope=job.scope.name, period=period)
+    # Team and touchpoint names may hold line breaks: a header must stay one line.
+    scope = " ".join(job.scope.name.split())
+    subject = translate(SUBJECTS[job.cadence], locale=locale, scope=scope, period=period)
     base = settings.base_url.rstrip("/")
     query = urlencode(job.filters.query_args())
     context: dict[str, object] = {
@@ -137,7 +139,7 @@ def compose_report_mail(
     headers = {
         "Subject": subject,
         "From": reusable_header("From", settings.sender),
-        "To": formataddr((job.name, job.recipient)),
+        "To": formataddr((" ".join(job.name.split()), job.recipient)),
         "Date": format_datetime(clock.now()),
         "Message-ID": f"<report.{job.subscription_id}.{job.period.name}@{settings.domain}>",
         "Content-Language": locale,

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from surveyapp.web.admin import api_key_views, views  # noqa: E402, F401 -- routes on bp
+# Imported for their routes on bp.
+from surveyapp.web.admin import api_key_views, retention_views, views  # noqa: E402, F401

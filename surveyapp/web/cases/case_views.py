@@ -235,7 +235,11 @@ def message(case_id: int) -> Any:
 
 
 def _change(case_id: int, form: BaseForm, change: Change, done: Any, anchor: str) -> Any:
-    """Validate ``form``, run ``change`` on the case in one transaction, and go back."""
+    """Validate ``form``, run ``change`` on the case in one transaction, and go back.
+
+    A case the user may not even open (another team's) is refused with 403 first.
+    """
+    detail.check_may_open(request_session(), case_id, viewer=current_user)
     if not form.validate_on_submit():
         messages_ = [str(m) for errors in form.errors.values() for m in errors]
         flash(" ".join(messages_) or gettext("The form could not be read."), "danger")

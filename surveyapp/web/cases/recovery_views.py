@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Case
-from surveyapp.services.cases import digest, goodwill, kudos, playbooks, work
+from surveyapp.services.cases import detail, digest, goodwill, kudos, playbooks, work
 from surveyapp.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from surveyapp.web.cases import bp
 from surveyapp.web.cases.access import works_cases
@@ -104,7 +104,11 @@ def notifications() -> Any:
 
 
 def _change(case_id: int, form: BaseForm, change: Change, done: Any, anchor: str) -> Any:
-    """Validate ``form``, run ``change`` on the case in one transaction, and go back."""
+    """Validate ``form``, run ``change`` on the case in one transaction, and go back.
+
+    A case the user may not even open (another team's) is refused with 403 first.
+    """
+    detail.check_may_open(request_session(), case_id, viewer=current_user)
     if not form.validate_on_submit():
         messages_ = [str(m) for errors in form.errors.values() for m in errors]
         flash(" ".join(messages_) or gettext("The form could not be read."), "danger")

@@ -41,7 +41,7 @@ def index() -> Any:
     valid = form.validate()
     text = (form.q.data or "") if valid else ""
     db = request_session()
-    found = contacts.search_contacts(db, text, limit=PAGE_SIZE)
+    found = contacts.search_contacts(db, text, limit=PAGE_SIZE, viewer=current_user)
     page = render_template(
         "staff/contacts/index.html",
         form=form,

@@ -15,6 +15,7 @@ from surveyapp.domain.i18n import N_
 from surveyapp.runtime import get_runtime
 from surveyapp.services.errors import ServiceError
 from surveyapp.web.public import bp
+from surveyapp.web.public.origin import ForeignOrigin, refuse_foreign_origin
 from surveyapp.web.public.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ CSRF_MESSAGE = N_(
     "The page's security token was missing or has expired, so nothing was saved. "
     "Please reload the page and answer again."
 )
+ORIGIN_TITLE = N_("This answer came from another website")
+ORIGIN_MESSAGE = N_(
+    "For your safety, answers are accepted only from this survey's own page, so nothing was "
+    "saved. Please open the link from your invitation and answer there."
+)
 
 
 def request_locale() -> str:
@@ -67,6 +73,11 @@ def _csrf(_error: CSRFError) -> ResponseReturnValue:
     return _page(HTTPStatus.BAD_REQUEST, CSRF_MESSAGE)
 
 
+def _foreign_origin(_error: ForeignOrigin) -> ResponseReturnValue:
+    page = render_message(request_locale(), title=ORIGIN_TITLE, message=ORIGIN_MESSAGE)
+    return page, HTTPStatus.FORBIDDEN
+
+
 def _service(error: ServiceError) -> ResponseReturnValue:
     if error.status in {HTTPStatus.NOT_FOUND, HTTPStatus.GONE}:
         return _page(error.status)  # the title says what the service message says
@@ -87,7 +98,12 @@ def _crash(error: Exception) -> ResponseReturnValue:
 
 
 def register_respondent_errors(blueprint: Blueprint) -> None:
-    """Answer the errors of ``blueprint``'s views with the respondent pages, not staff ones."""
+    """Answer the errors of ``blueprint``'s views with the respondent pages, not staff ones.
+
+    Also refuses posts to ``blueprint`` sent from another website (``public/origin.py``).
+    """
+    blueprint.before_request(refuse_foreign_origin)
+    blueprint.register_error_handler(ForeignOrigin, _foreign_origin)
     blueprint.register_error_handler(CSRFError, _csrf)
     blueprint.register_error_handler(ServiceError, _service)
     blueprint.register_error_handler(HTTPException, _http)

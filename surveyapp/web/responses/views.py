@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask_login import current_user
 
 from surveyapp.services import responses, surveys
 from surveyapp.services.errors import ValidationFailed
@@ -38,7 +39,9 @@ def index() -> Any:
     page = None
     if form.validate():
         try:
-            page = responses.list_responses(db, form.to_filters(), cursor=form.cursor.data or None)
+            page = responses.list_responses(
+                db, form.to_filters(), cursor=form.cursor.data or None, viewer=current_user
+            )
         except ValidationFailed as error:
             form.apply_service_errors(error)
     names = {survey.id: survey.name for survey in survey_list}
@@ -51,7 +54,7 @@ def index() -> Any:
 @staff_view("responses")
 def detail(response_id: int) -> Any:
     """One response: every answer in the respondent's wording, scores and provenance."""
-    response = responses.get_response(request_session(), response_id)
+    response = responses.get_response(request_session(), response_id, viewer=current_user)
     return render_template(
         "staff/responses/detail.html",
         response=response,

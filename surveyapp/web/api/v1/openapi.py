@@ -13,14 +13,14 @@ from pydantic import BaseModel
 from surveyapp.web.api.v1 import bp
 from surveyapp.web.api.v1.auth import SCOPE_ATTRIBUTE
 from surveyapp.web.api.v1.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
-from surveyapp.web.api.v1.schemas import Problem
+from surveyapp.web.api.v1.schemas import PG_INT_MAX, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 REF = "#/components/schemas/{model}"
 SERVER = "/api/v1"
 _PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}}
+_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": PG_INT_MAX}}
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": "Requests the key may make in the current window.",
     "X-RateLimit-Remaining": "Requests left in the current window.",

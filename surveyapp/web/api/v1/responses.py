@@ -9,9 +9,10 @@ from flask.typing import ResponseReturnValue
 from surveyapp.services import responses
 from surveyapp.services.responses import ResponseFilters
 from surveyapp.web.api.v1.auth import requires_scope
+from surveyapp.web.api.v1.errors import ApiProblem
 from surveyapp.web.api.v1.openapi import PathParameter, operation
 from surveyapp.web.api.v1.parsing import json_response, parse_query
-from surveyapp.web.api.v1.schemas import ResponseOut, ResponsePageOut, ResponseQuery
+from surveyapp.web.api.v1.schemas import PG_INT_MAX, ResponseOut, ResponsePageOut, ResponseQuery
 from surveyapp.web.uow import request_session
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ def list_responses() -> ResponseReturnValue:
 @requires_scope("responses:read")
 def get_response(response_id: int) -> ResponseReturnValue:
     """One response by id."""
+    if response_id > PG_INT_MAX:  # no stored id is larger; the databases refuse to compare it
+        raise ApiProblem(404, "This response does not exist.")
     return json_response(_response_out(responses.get_response(request_session(), response_id)))
 
 

@@ -34,8 +34,15 @@ def _iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _as_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
+        raise ValueError("is out of range") from None
+
+
 # Times in: ISO 8601 with an offset (``Z`` or ``+02:00``), kept as UTC. Times out: UTC, ``Z``.
-InstantIn = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
+InstantIn = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 Instant = Annotated[
     datetime,
     PlainSerializer(_iso_utc, return_type=str),
@@ -43,9 +50,33 @@ Instant = Annotated[
 ]
 
 
+NUL = "\x00"
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether text anywhere in ``value`` (nested keys and items too) holds a NUL character.
+
+    PostgreSQL cannot store NUL in text or JSON, so such input is refused as invalid.
+    """
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
 class _Request(BaseModel):
     # Unknown fields are refused, so a misspelt field is reported instead of ignored.
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if contains_nul(value):
+            raise ValueError("must not contain the NUL character (\\u0000)")
+        return value
 
 
 def _not_in_future(value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -229,8 +260,10 @@ class InteractionBatchIn(_Request):
     items: list[InteractionIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class BatchEnvelope(_Request):
+class BatchEnvelope(BaseModel):
     """How a batch is parsed: the items are checked one by one, so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
 
     items: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
 
