@@ -28,6 +28,11 @@ from tests.e2e.pages import Axe, MakeStaff, StaffMember
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = PROJECT_ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+AXE_TIMEOUT_MS = 60_000
+AXE_RUN = """([options, timeout]) => Promise.race([
+    axe.run(document, options),
+    new Promise((_, reject) => setTimeout(() => reject(new Error("axe.run timed out")), timeout)),
+])"""
 CHROMIUM_ENV = "SURVEYAPP_TEST_CHROMIUM"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,7 +72,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     engine.dispose()
     clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = create_app(
-        TestConfig(database_url=url, instance_path=directory / "instance"), clock=clock
+        # No widget cache: tests change the workspace's web consent policy one after another,
+        # and a policy cached from the previous test changed what the next one was shown.
+        TestConfig(database_url=url, instance_path=directory / "instance", embed_cache_seconds=0),
+        clock=clock,
     )
     yield app
     get_runtime(app).engine.dispose()
@@ -180,8 +188,9 @@ def axe(axe_source: str) -> Axe:
 
     def check(page: Page) -> None:
         page.evaluate(axe_source)  # a <script> tag would be blocked by the CSP (script-src 'self')
+        # evaluate has no timeout of its own: a stuck axe.run must fail the test, not hang it.
         options = {"runOnly": {"type": "tag", "values": list(AXE_TAGS)}}
-        results = page.evaluate("options => axe.run(document, options)", options)
+        results = page.evaluate(AXE_RUN, [options, AXE_TIMEOUT_MS])
         violations = results["violations"]
         report = "\n".join(_describe(violation) for violation in violations)
         assert not violations, f"axe found WCAG A/AA violations on {page.url}:\n{report}"
